@@ -1,0 +1,34 @@
+#include "err.h"
+
+#include <string.h>
+
+static const struct {
+    const char *name, *meaning, *ref;
+} table[] = {
+#define X(e, name, meaning, ref) {name, meaning, ref},
+#include "err.def"
+#undef X
+};
+
+const char *sts_err_name(sts_err e)
+{
+    return (unsigned)e < STS_E__COUNT ? table[e].name : "unknown";
+}
+
+const char *sts_err_meaning(sts_err e)
+{
+    return (unsigned)e < STS_E__COUNT ? table[e].meaning : "unknown error code";
+}
+
+const char *sts_err_ref(sts_err e)
+{
+    return (unsigned)e < STS_E__COUNT ? table[e].ref : "-";
+}
+
+sts_err sts_err_from_name(const char *name)
+{
+    for (int i = 0; i < STS_E__COUNT; i++)
+        if (strcmp(table[i].name, name) == 0)
+            return (sts_err)i;
+    return STS_E__COUNT;
+}
