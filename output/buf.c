@@ -1,0 +1,100 @@
+#include "buf.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void sts_buf_init(struct sts_buf *b)
+{
+    memset(b, 0, sizeof *b);
+}
+
+void sts_buf_free(struct sts_buf *b)
+{
+    free(b->data);
+    memset(b, 0, sizeof *b);
+}
+
+void sts_buf_reset(struct sts_buf *b)
+{
+    b->len = 0;
+    b->oom = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+static int grow(struct sts_buf *b, size_t need)
+{
+    if (b->oom)
+        return -1;
+    if (b->len + need + 1 <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + need + 1)
+        cap *= 2;
+    char *p = realloc(b->data, cap);
+    if (!p) {
+        b->oom = 1;
+        return -1;
+    }
+    b->data = p;
+    b->cap = cap;
+    return 0;
+}
+
+void sts_buf_add(struct sts_buf *b, const void *p, size_t n)
+{
+    if (grow(b, n) < 0)
+        return;
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void sts_buf_addc(struct sts_buf *b, char c)
+{
+    sts_buf_add(b, &c, 1);
+}
+
+void sts_buf_adds(struct sts_buf *b, const char *s)
+{
+    sts_buf_add(b, s, strlen(s));
+}
+
+void sts_buf_printf(struct sts_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    char small[128];
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n < sizeof small) {
+        sts_buf_add(b, small, (size_t)n);
+        return;
+    }
+    if (grow(b, (size_t)n) < 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+int sts_buf_write_fd(const struct sts_buf *b, int fd)
+{
+    size_t off = 0;
+    while (off < b->len) {
+        ssize_t w = write(fd, b->data + off, b->len - off);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        off += (size_t)w;
+    }
+    return 0;
+}

@@ -1,0 +1,24 @@
+/* A growable byte buffer: the only string builder the writers use. */
+#ifndef STSSCAN_BUF_H
+#define STSSCAN_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct sts_buf {
+    char *data;
+    size_t len, cap;
+    int oom; /* sticky: set when an allocation failed; content is then truncated */
+};
+
+void sts_buf_init(struct sts_buf *b);
+void sts_buf_free(struct sts_buf *b);
+void sts_buf_reset(struct sts_buf *b);
+void sts_buf_add(struct sts_buf *b, const void *p, size_t n);
+void sts_buf_addc(struct sts_buf *b, char c);
+void sts_buf_adds(struct sts_buf *b, const char *s);
+void sts_buf_printf(struct sts_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Write the whole buffer to fd (retrying short writes); 0 or -errno. */
+int sts_buf_write_fd(const struct sts_buf *b, int fd);
+
+#endif

@@ -1,0 +1,200 @@
+#include "jsonw.h"
+
+#include <math.h>
+#include <string.h>
+
+void sts_jw_init(struct sts_jsonw *w, struct sts_buf *b)
+{
+    w->b = b;
+    w->depth = 0;
+    w->first[0] = true;
+}
+
+/* Emit the separator owed before a value in an array (keys handle objects). */
+static void sep(struct sts_jsonw *w)
+{
+    if (!w->first[w->depth])
+        sts_buf_addc(w->b, ',');
+    w->first[w->depth] = false;
+}
+
+static void open(struct sts_jsonw *w, char c)
+{
+    sep(w);
+    sts_buf_addc(w->b, c);
+    if (w->depth + 1 < STS_JSONW_DEPTH)
+        w->depth++;
+    w->first[w->depth] = true;
+}
+
+static void close_(struct sts_jsonw *w, char c)
+{
+    sts_buf_addc(w->b, c);
+    if (w->depth > 0)
+        w->depth--;
+}
+
+void sts_jw_obj(struct sts_jsonw *w)
+{
+    open(w, '{');
+}
+
+void sts_jw_end(struct sts_jsonw *w)
+{
+    close_(w, '}');
+}
+
+void sts_jw_arr(struct sts_jsonw *w)
+{
+    open(w, '[');
+}
+
+void sts_jw_aend(struct sts_jsonw *w)
+{
+    close_(w, ']');
+}
+
+void sts_jw_key(struct sts_jsonw *w, const char *k)
+{
+    sep(w);
+    sts_buf_addc(w->b, '"');
+    sts_json_escape(w->b, (const unsigned char *)k, strlen(k));
+    sts_buf_add(w->b, "\":", 2);
+    /* the value that follows must not emit another comma */
+    w->first[w->depth] = true;
+}
+
+/* Length of a valid UTF-8 sequence at s (1..4), or 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t len;
+    unsigned min;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2, min = 0x80;
+    else if (c >= 0xE0 && c <= 0xEF)
+        len = 3, min = 0x800;
+    else if (c >= 0xF0 && c <= 0xF4)
+        len = 4, min = 0x10000;
+    else
+        return 0;
+    if (n < len)
+        return 0;
+    unsigned cp = c & (0x7F >> len);
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+void sts_json_escape(struct sts_buf *b, const unsigned char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c == '"' || c == '\\') {
+            char e[2] = {'\\', (char)c};
+            sts_buf_add(b, e, 2);
+            i++;
+        } else if (c < 0x20 || c == 0x7F) {
+            const char *e = NULL;
+            switch (c) {
+            case '\n': e = "\\n"; break;
+            case '\r': e = "\\r"; break;
+            case '\t': e = "\\t"; break;
+            }
+            if (e) {
+                sts_buf_add(b, e, 2);
+            } else {
+                char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+                sts_buf_add(b, u, 6);
+            }
+            i++;
+        } else {
+            size_t l = utf8_len(s + i, n - i);
+            if (l == 0) {
+                /* invalid byte: keep it visible, not lost, as \u00XX */
+                char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+                sts_buf_add(b, u, 6);
+                i++;
+            } else {
+                sts_buf_add(b, s + i, l);
+                i += l;
+            }
+        }
+    }
+}
+
+void sts_jw_strn(struct sts_jsonw *w, const void *s, size_t n)
+{
+    sep(w);
+    sts_buf_addc(w->b, '"');
+    sts_json_escape(w->b, s, n);
+    sts_buf_addc(w->b, '"');
+}
+
+void sts_jw_str(struct sts_jsonw *w, const char *s)
+{
+    if (!s)
+        sts_jw_null(w);
+    else
+        sts_jw_strn(w, s, strlen(s));
+}
+
+void sts_jw_int(struct sts_jsonw *w, int64_t v)
+{
+    sep(w);
+    sts_buf_printf(w->b, "%lld", (long long)v);
+}
+
+void sts_jw_uint(struct sts_jsonw *w, uint64_t v)
+{
+    sep(w);
+    sts_buf_printf(w->b, "%llu", (unsigned long long)v);
+}
+
+void sts_jw_double(struct sts_jsonw *w, double v, int decimals)
+{
+    sep(w);
+    if (!isfinite(v))
+        sts_buf_adds(w->b, "null"); /* JSON has no NaN/Inf */
+    else
+        sts_buf_printf(w->b, "%.*f", decimals, v);
+}
+
+void sts_jw_bool(struct sts_jsonw *w, bool v)
+{
+    sep(w);
+    sts_buf_adds(w->b, v ? "true" : "false");
+}
+
+void sts_jw_null(struct sts_jsonw *w)
+{
+    sep(w);
+    sts_buf_adds(w->b, "null");
+}
+
+void sts_text_escape(struct sts_buf *b, const unsigned char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        size_t l = (c < 0x20 || c == 0x7F || c == '\\') ? 0 : utf8_len(s + i, n - i);
+        if (l == 0) {
+            char e[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+            sts_buf_add(b, e, 4);
+            i++;
+        } else {
+            sts_buf_add(b, s + i, l);
+            i += l;
+        }
+    }
+}

@@ -1,0 +1,44 @@
+/*
+ * A small streaming JSON writer into an sts_buf. Commas are tracked on a
+ * nesting stack so callers just emit keys and values in order. Strings are
+ * arbitrary bytes: valid UTF-8 passes through, control characters are
+ * escaped, and each byte of an invalid UTF-8 sequence becomes \u00XX (so
+ * hostile network bytes can never break the NDJSON line).
+ */
+#ifndef STSSCAN_JSONW_H
+#define STSSCAN_JSONW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+#define STS_JSONW_DEPTH 16
+
+struct sts_jsonw {
+    struct sts_buf *b;
+    int depth;
+    bool first[STS_JSONW_DEPTH];
+};
+
+void sts_jw_init(struct sts_jsonw *w, struct sts_buf *b);
+void sts_jw_obj(struct sts_jsonw *w);  /* { */
+void sts_jw_end(struct sts_jsonw *w);  /* } */
+void sts_jw_arr(struct sts_jsonw *w);  /* [ */
+void sts_jw_aend(struct sts_jsonw *w); /* ] */
+void sts_jw_key(struct sts_jsonw *w, const char *k);
+void sts_jw_strn(struct sts_jsonw *w, const void *s, size_t n);
+void sts_jw_str(struct sts_jsonw *w, const char *s); /* NULL -> null */
+void sts_jw_int(struct sts_jsonw *w, int64_t v);
+void sts_jw_uint(struct sts_jsonw *w, uint64_t v);
+void sts_jw_double(struct sts_jsonw *w, double v, int decimals);
+void sts_jw_bool(struct sts_jsonw *w, bool v);
+void sts_jw_null(struct sts_jsonw *w);
+/* Append JSON string escaping of bytes to a buffer (no quotes). */
+void sts_json_escape(struct sts_buf *b, const unsigned char *s, size_t n);
+
+/* Append bytes as printable UTF-8 text: control bytes, backslash and invalid
+ * UTF-8 become \\xNN (for CSV cells, which pandas decodes as strict UTF-8). */
+void sts_text_escape(struct sts_buf *b, const unsigned char *s, size_t n);
+
+#endif

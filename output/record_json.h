@@ -1,0 +1,19 @@
+/* Serialise one result record as one NDJSON line (docs/record.md). */
+#ifndef STSSCAN_RECORD_JSON_H
+#define STSSCAN_RECORD_JSON_H
+
+#include "buf.h"
+#include "jsonw.h"
+#include "result.h"
+
+void sts_record_json(struct sts_buf *b, const struct sts_result *r);
+/* ISO 8601 UTC with milliseconds, e.g. 2026-11-22T23:40:01.123Z */
+void sts_iso_time(char out[32], double unix_seconds);
+/* Emit a code name, or null for STS_OK (helper shared by stage writers). */
+void sts_jw_err(struct sts_jsonw *w, sts_err e);
+
+/* Later stages provide their JSON writers (registered by their modules). */
+extern void (*sts_policy_json)(struct sts_jsonw *w, const struct sts_policy_result *p);
+extern void (*sts_smtp_json)(struct sts_jsonw *w, const struct sts_smtp_result *s);
+
+#endif

@@ -1,0 +1,296 @@
+/*
+ * The DNS stage. Per domain D, in parallel:
+ *   TXT _mta-sts.D (RFC 8461 3.1), TXT _smtp._tls.D (RFC 8460 3),
+ *   MX D (RFC 5321 5.1, RFC 7505) then A/AAAA of every MX host via the cache,
+ *   A/AAAA mta-sts.D (the policy host, used later by the policy probe).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dnsq.h"
+#include "mxcache.h"
+#include "txt_parse.h"
+
+struct dns_job {
+    struct sts_job *job;
+    struct sts_mxcache *cache;
+    int pending;
+};
+
+struct mx_wait {
+    struct dns_job *dj;
+    size_t idx;
+};
+
+static void unref(struct dns_job *dj)
+{
+    if (--dj->pending > 0)
+        return;
+    struct sts_job *job = dj->job;
+    free(dj);
+    sts_job_stage_done(job);
+}
+
+/* ---- TXT ------------------------------------------------------------------ */
+
+static void collect_txt(const struct sts_dnsmsg *m, const char *final, struct sts_txt_lookup *t)
+{
+    size_t off = m->an_off;
+    struct sts_dnsrr rr;
+    for (unsigned i = 0; i < m->ancount && t->nrecords < STS_MAX_TXT_RECORDS; i++) {
+        if (sts_dnsmsg_next(m, &off, &rr) < 0)
+            break;
+        if (rr.type != STS_T_TXT || !sts_dnsname_eq(rr.name, final))
+            continue;
+        /* RDATA: one or more <length><bytes> character-strings, concatenated
+         * into one record (RFC 8461 3.1, RFC 8460 3) */
+        char *rec = malloc((size_t)rr.rdlen + 1);
+        if (!rec)
+            break;
+        size_t len = 0, nstr = 0, p = rr.rdoff, end = rr.rdoff + rr.rdlen;
+        while (p < end) {
+            size_t l = m->buf[p++];
+            if (p + l > end)
+                l = end - p; /* malformed string length: keep what is there */
+            memcpy(rec + len, m->buf + p, l);
+            len += l;
+            p += l;
+            nstr++;
+        }
+        rec[len] = '\0';
+        size_t k = t->nrecords;
+        char **r2 = realloc(t->records, (k + 1) * sizeof *r2);
+        size_t *l2 = r2 ? realloc(t->record_len, (k + 1) * sizeof *l2) : NULL;
+        size_t *s2 = l2 ? realloc(t->record_strings, (k + 1) * sizeof *s2) : NULL;
+        if (r2)
+            t->records = r2;
+        if (l2)
+            t->record_len = l2;
+        if (!s2) {
+            free(rec);
+            break;
+        }
+        t->record_strings = s2;
+        t->records[k] = rec;
+        t->record_len[k] = len;
+        t->record_strings[k] = nstr;
+        t->nrecords++;
+    }
+}
+
+static void txt_done(struct sts_dnsq *q, const struct sts_dnsmsg *m, const char *final,
+                     struct sts_txt_lookup *t, bool mtasts)
+{
+    sts_dnsq_to_query(q, &t->q, t->q.qname ? t->q.qname : q->name);
+    if (q->status == STS_ST_OK && m)
+        collect_txt(m, final, t);
+    if (q->status != STS_ST_OK) {
+        t->v.status = q->status;
+        t->v.reason = q->err;
+        t->v.chosen = -1;
+        return;
+    }
+    struct sts_bytes recs[STS_MAX_TXT_RECORDS];
+    for (size_t i = 0; i < t->nrecords; i++)
+        recs[i] = (struct sts_bytes){(const unsigned char *)t->records[i], t->record_len[i]};
+    if (mtasts)
+        sts_txt_parse_mtasts(recs, t->nrecords, &t->v);
+    else
+        sts_txt_parse_tlsrpt(recs, t->nrecords, &t->v);
+    if (t->v.status == STS_ST_ABSENT && t->v.reason == STS_OK)
+        t->v.reason = STS_E_DNS_NODATA;
+    t->q.status = t->v.status;
+}
+
+static void on_mtasts(struct sts_dnsq *q, const struct sts_dnsmsg *m, const char *final)
+{
+    struct dns_job *dj = q->arg;
+    txt_done(q, m, final, &dj->job->res->dns.mtasts, true);
+    unref(dj);
+}
+
+static void on_tlsrpt(struct sts_dnsq *q, const struct sts_dnsmsg *m, const char *final)
+{
+    struct dns_job *dj = q->arg;
+    txt_done(q, m, final, &dj->job->res->dns.tlsrpt, false);
+    unref(dj);
+}
+
+/* ---- policy host addresses ------------------------------------------------ */
+
+static void on_policy_addr(struct sts_dnsq *q, const struct sts_dnsmsg *m, const char *final)
+{
+    struct dns_job *dj = q->arg;
+    struct sts_dns_result *d = &dj->job->res->dns;
+    sts_dnsq_to_addrs(q, m, final, q->type == STS_T_A ? &d->policy_a : &d->policy_aaaa);
+    unref(dj);
+}
+
+/* ---- MX ------------------------------------------------------------------- */
+
+static void on_mx_addrs(void *arg, const struct sts_addr_lookup *a,
+                        const struct sts_addr_lookup *aaaa, bool cached)
+{
+    struct mx_wait *w = arg;
+    struct sts_mx *mx = &w->dj->job->res->dns.mx.mx[w->idx];
+    sts_addr_lookup_copy(&mx->a, a);
+    sts_addr_lookup_copy(&mx->aaaa, aaaa);
+    mx->cached = cached;
+    if (mx->a.naddrs == 0 && mx->aaaa.naddrs == 0 && mx->err == STS_OK)
+        mx->err = STS_E_MX_NO_ADDRESS;
+    struct dns_job *dj = w->dj;
+    free(w);
+    unref(dj);
+}
+
+/* An MX exchange that is an address literal (seen in the wild) is not a host
+ * name; we record it instead of resolving it as a name. */
+static bool looks_like_ip(const char *h)
+{
+    size_t n = strspn(h, "0123456789.");
+    if (h[n] == '\0' && strchr(h, '.'))
+        return true;
+    return strchr(h, ':') != NULL || (h[0] == '[');
+}
+
+static int cmp_mx(const void *x, const void *y)
+{
+    const struct sts_mx *a = x, *b = y;
+    if (a->pref != b->pref)
+        return a->pref < b->pref ? -1 : 1;
+    return strcmp(a->host, b->host);
+}
+
+static void on_mx(struct sts_dnsq *q, const struct sts_dnsmsg *m, const char *final)
+{
+    struct dns_job *dj = q->arg;
+    struct sts_result *res = dj->job->res;
+    struct sts_mx_lookup *ml = &res->dns.mx;
+    sts_dnsq_to_query(q, &ml->q, res->domain);
+    bool null_mx = false;
+    if (q->status == STS_ST_OK && m) {
+        size_t off = m->an_off;
+        struct sts_dnsrr rr;
+        for (unsigned i = 0; i < m->ancount; i++) {
+            if (sts_dnsmsg_next(m, &off, &rr) < 0)
+                break;
+            if (rr.type != STS_T_MX || !sts_dnsname_eq(rr.name, final) || rr.rdlen < 3)
+                continue;
+            char host[STS_DNS_NAME_MAX];
+            if (sts_dnsmsg_name(m->buf, m->len, rr.rdoff + 2, host, sizeof host, NULL) < 0)
+                continue;
+            ml->nmx_total++;
+            if (host[0] == '\0') { /* "." : RFC 7505 null MX */
+                null_mx = true;
+                continue;
+            }
+            bool dup = false;
+            for (size_t k = 0; k < ml->nmx; k++)
+                dup = dup || strcmp(ml->mx[k].host, host) == 0;
+            if (dup || ml->nmx >= STS_MAX_MX)
+                continue;
+            struct sts_mx *mx = &ml->mx[ml->nmx++];
+            mx->pref = (uint16_t)((m->buf[rr.rdoff] << 8) | m->buf[rr.rdoff + 1]);
+            mx->host = strdup(host);
+            mx->a.rcode = mx->aaaa.rcode = -1;
+        }
+        qsort(ml->mx, ml->nmx, sizeof ml->mx[0], cmp_mx);
+        if (null_mx && ml->nmx == 0) {
+            ml->kind = STS_MX_NULL;
+            ml->q.err = STS_E_MX_NULL;
+        } else if (ml->nmx > 0) {
+            ml->kind = STS_MX_RECORDS;
+            /* RFC 7505 3: a null MX must stand alone; senders use the others */
+            ml->q.err = null_mx ? STS_E_MX_NULL_MIXED : STS_OK;
+            if (ml->nmx_total > STS_MAX_MX && !null_mx)
+                ml->q.err = STS_E_MX_TOO_MANY;
+        } else {
+            /* NODATA: RFC 5321 5.1 implicit MX, the domain itself at preference 0 */
+            ml->kind = STS_MX_IMPLICIT;
+            ml->q.status = STS_ST_ABSENT;
+            ml->q.err = STS_E_MX_IMPLICIT;
+            ml->mx[0].host = strdup(res->domain);
+            ml->mx[0].a.rcode = ml->mx[0].aaaa.rcode = -1;
+            ml->nmx = 1;
+        }
+    }
+    for (size_t i = 0; i < ml->nmx; i++) {
+        struct sts_mx *mx = &ml->mx[i];
+        if (!mx->host) {
+            mx->err = STS_E_INTERNAL;
+            continue;
+        }
+        if (looks_like_ip(mx->host)) {
+            mx->err = STS_E_MX_IS_IP;
+            continue;
+        }
+        struct mx_wait *w = malloc(sizeof *w);
+        if (!w) {
+            mx->err = STS_E_INTERNAL;
+            continue;
+        }
+        w->dj = dj;
+        w->idx = i;
+        dj->pending++;
+        sts_mxcache_get(dj->cache, mx->host, on_mx_addrs, w);
+    }
+    unref(dj);
+}
+
+/* ---- stage ---------------------------------------------------------------- */
+
+static int dns_init(struct sts_ctx *ctx, int slot, char *err, size_t errlen)
+{
+    int max = ctx->opts->mx_cache_max > 0 ? ctx->opts->mx_cache_max : 100000;
+    ctx->probe_data[slot] = sts_mxcache_new(ctx, (size_t)max);
+    if (!ctx->probe_data[slot]) {
+        snprintf(err, errlen, "out of memory for the MX cache");
+        return -1;
+    }
+    return 0;
+}
+
+static void dns_start(struct sts_job *job, int slot)
+{
+    struct sts_result *res = job->res;
+    struct dns_job *dj = calloc(1, sizeof *dj);
+    if (!dj) {
+        res->dns.mtasts.v.status = STS_ST_ERROR;
+        res->dns.mtasts.v.reason = STS_E_INTERNAL;
+        sts_job_stage_done(job);
+        return;
+    }
+    dj->job = job;
+    dj->cache = job->ctx->probe_data[slot];
+    res->dns.ran = true;
+    res->dns.mtasts.q.started = res->dns.tlsrpt.q.started = res->dns.mx.q.started = sts_now();
+    size_t n = strlen(res->domain);
+    char name[STS_DOMAIN_MAX + 16];
+    /* +1 guard so synchronous completions cannot finish the job early */
+    dj->pending = 6;
+    snprintf(name, sizeof name, "_mta-sts.%.*s", (int)n, res->domain);
+    res->dns.mtasts.q.qname = strdup(name);
+    sts_dnsq_start(job->ctx, name, STS_T_TXT, on_mtasts, dj);
+    snprintf(name, sizeof name, "_smtp._tls.%.*s", (int)n, res->domain);
+    res->dns.tlsrpt.q.qname = strdup(name);
+    sts_dnsq_start(job->ctx, name, STS_T_TXT, on_tlsrpt, dj);
+    sts_dnsq_start(job->ctx, res->domain, STS_T_MX, on_mx, dj);
+    snprintf(name, sizeof name, "mta-sts.%.*s", (int)n, res->domain);
+    sts_dnsq_start(job->ctx, name, STS_T_A, on_policy_addr, dj);
+    sts_dnsq_start(job->ctx, name, STS_T_AAAA, on_policy_addr, dj);
+    unref(dj);
+}
+
+static void dns_fini(struct sts_ctx *ctx, int slot)
+{
+    sts_mxcache_free(ctx->probe_data[slot]);
+    ctx->probe_data[slot] = NULL;
+}
+
+const struct sts_probe sts_probe_dns = {
+    .name = "dns",
+    .help = "TXT _mta-sts and _smtp._tls, MX (+ A/AAAA of every MX host), A/AAAA mta-sts.D",
+    .init = dns_init,
+    .start = dns_start,
+    .fini = dns_fini,
+};

@@ -1,0 +1,346 @@
+#include "resolver.h"
+
+#include <ares.h>
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ratelimit.h"
+
+/* A query waiting for a rate token or an in-flight slot. */
+struct pending {
+    struct pending *next;
+    struct sts_resolver *r;
+    sts_resolve_cb cb;
+    void *arg;
+    uint64_t t0; /* uv_hrtime at send */
+    int type;
+    char name[];
+};
+
+/* One uv_poll per socket c-ares opens. */
+struct sockwatch {
+    uv_poll_t poll;
+    struct sts_resolver *r;
+    ares_socket_t fd;
+};
+
+struct sts_resolver {
+    uv_loop_t *loop;
+    ares_channel ch;
+    uv_timer_t ares_timer; /* follows ares_timeout() */
+    uv_timer_t pump_timer; /* wakes the queue when the rate limit allows */
+    struct sts_ratelimit rl;
+    struct pending *head, *tail;
+    struct sockwatch **watch; /* indexed by fd */
+    size_t nwatch;
+    int max_inflight, edns_size;
+    struct sts_resolver_stats st;
+    int closing;
+};
+
+static void pump(struct sts_resolver *r);
+
+static void arm_ares_timer(struct sts_resolver *r);
+
+static void on_timer(uv_timer_t *t)
+{
+    struct sts_resolver *r = t->data;
+    ares_process_fd(r->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+    arm_ares_timer(r);
+}
+
+static void arm_ares_timer(struct sts_resolver *r)
+{
+    if (r->closing)
+        return;
+    struct timeval tv, *tvp = ares_timeout(r->ch, NULL, &tv);
+    if (!tvp) {
+        uv_timer_stop(&r->ares_timer);
+        return;
+    }
+    uint64_t ms = (uint64_t)tvp->tv_sec * 1000 + (uint64_t)(tvp->tv_usec + 999) / 1000;
+    uv_timer_start(&r->ares_timer, on_timer, ms, 0);
+}
+
+static void on_poll(uv_poll_t *h, int status, int events)
+{
+    struct sockwatch *w = h->data;
+    struct sts_resolver *r = w->r;
+    ares_socket_t rfd = ARES_SOCKET_BAD, wfd = ARES_SOCKET_BAD;
+    /* on a poll error let c-ares read the socket and discover the failure itself */
+    if (status < 0 || (events & UV_READABLE))
+        rfd = w->fd;
+    if (status == 0 && (events & UV_WRITABLE))
+        wfd = w->fd;
+    ares_process_fd(r->ch, rfd, wfd);
+    arm_ares_timer(r);
+}
+
+static void free_watch(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+static void on_sock_state(void *data, ares_socket_t fd, int readable, int writable)
+{
+    struct sts_resolver *r = data;
+    if (fd < 0)
+        return;
+    if ((size_t)fd >= r->nwatch) {
+        size_t n = r->nwatch ? r->nwatch : 64;
+        while (n <= (size_t)fd)
+            n *= 2;
+        struct sockwatch **nw = realloc(r->watch, n * sizeof *nw);
+        if (!nw)
+            return; /* c-ares still times the query out */
+        memset(nw + r->nwatch, 0, (n - r->nwatch) * sizeof *nw);
+        r->watch = nw;
+        r->nwatch = n;
+    }
+    struct sockwatch *w = r->watch[fd];
+    if (!readable && !writable) {
+        if (w) {
+            /* c-ares will close (and may soon reuse) this fd number: forget it now */
+            r->watch[fd] = NULL;
+            uv_poll_stop(&w->poll);
+            uv_close((uv_handle_t *)&w->poll, free_watch);
+        }
+        return;
+    }
+    if (!w) {
+        w = calloc(1, sizeof *w);
+        if (!w)
+            return;
+        w->r = r;
+        w->fd = fd;
+        if (uv_poll_init_socket(r->loop, &w->poll, fd) != 0) {
+            free(w);
+            return;
+        }
+        w->poll.data = w;
+        r->watch[fd] = w;
+    }
+    int ev = (readable ? UV_READABLE : 0) | (writable ? UV_WRITABLE : 0);
+    uv_poll_start(&w->poll, ev, on_poll);
+}
+
+struct sts_resolver *sts_resolver_new(uv_loop_t *loop, const struct sts_resolver_opts *o,
+                                      char *err, size_t errlen)
+{
+    static int lib_init;
+    if (!lib_init) {
+        ares_library_init(ARES_LIB_INIT_ALL);
+        lib_init = 1;
+    }
+    struct sts_resolver *r = calloc(1, sizeof *r);
+    if (!r) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    r->loop = loop;
+    r->max_inflight = o->max_inflight > 0 ? o->max_inflight : 4096;
+    if (r->max_inflight > 30000) /* stay well inside c-ares' 16-bit id space */
+        r->max_inflight = 30000;
+    r->edns_size = o->edns_size;
+
+    struct ares_options ao;
+    memset(&ao, 0, sizeof ao);
+    int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS;
+    ao.sock_state_cb = on_sock_state;
+    ao.sock_state_cb_data = r;
+    ao.timeout = o->timeout_ms > 0 ? o->timeout_ms : 2000;
+    ao.tries = o->tries > 0 ? o->tries : 2;
+    /* NOCHECKRESP: SERVFAIL/REFUSED are measurements to record, not a reason
+     * for c-ares to silently move on to another server. Truncation still
+     * triggers c-ares' TCP retry (we do not set ARES_FLAG_IGNTC). */
+    ao.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES;
+    if (o->edns_size > 0) {
+        ao.flags |= ARES_FLAG_EDNS;
+        ao.ednspsz = o->edns_size;
+        mask |= ARES_OPT_EDNSPSZ;
+    }
+    int rc = ares_init_options(&r->ch, &ao, mask);
+    if (rc != ARES_SUCCESS) {
+        snprintf(err, errlen, "c-ares init: %s", ares_strerror(rc));
+        free(r);
+        return NULL;
+    }
+    if (o->nservers > 0) {
+        size_t len = 1;
+        for (int i = 0; i < o->nservers; i++)
+            len += strlen(o->servers[i]) + 1;
+        char *csv = calloc(1, len);
+        for (int i = 0; csv && i < o->nservers; i++) {
+            if (i)
+                strcat(csv, ",");
+            strcat(csv, o->servers[i]);
+        }
+        rc = csv ? ares_set_servers_ports_csv(r->ch, csv) : ARES_ENOMEM;
+        free(csv);
+        if (rc != ARES_SUCCESS) {
+            snprintf(err, errlen, "bad --resolver value: %s", ares_strerror(rc));
+            ares_destroy(r->ch);
+            free(r);
+            return NULL;
+        }
+    }
+    uv_timer_init(loop, &r->ares_timer);
+    r->ares_timer.data = r;
+    uv_timer_init(loop, &r->pump_timer);
+    r->pump_timer.data = r;
+    sts_rl_init(&r->rl, o->rate, uv_now(loop));
+    return r;
+}
+
+static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+    struct pending *p = arg;
+    struct sts_resolver *r = p->r;
+    double ms = (double)(uv_hrtime() - p->t0) / 1e6;
+    r->st.inflight--;
+    if (status == ARES_SUCCESS)
+        r->st.answered++;
+    else
+        r->st.failed++;
+    if (status == ARES_ETIMEOUT)
+        r->st.timeouts++;
+    (void)timeouts;
+    p->cb(p->arg, status, abuf, alen, ms);
+    free(p);
+    if (!r->closing)
+        pump(r);
+}
+
+static void send_one(struct sts_resolver *r, struct pending *p)
+{
+    unsigned char *qbuf = NULL;
+    int qlen = 0;
+    int rc = ares_create_query(p->name, ns_c_in, p->type, 0, 1, &qbuf, &qlen,
+                               r->edns_size > 0 ? r->edns_size : 0);
+    r->st.inflight++;
+    r->st.sent++;
+    p->t0 = uv_hrtime();
+    if (rc != ARES_SUCCESS) {
+        on_answer(p, rc == ARES_EBADNAME ? ARES_EBADNAME : rc, 0, NULL, 0);
+        return;
+    }
+    ares_send(r->ch, qbuf, qlen, on_answer, p);
+    ares_free_string(qbuf);
+}
+
+static void on_pump(uv_timer_t *t)
+{
+    pump(t->data);
+}
+
+static void pump(struct sts_resolver *r)
+{
+    bool sent = false;
+    while (r->head && r->st.inflight < (unsigned)r->max_inflight) {
+        uint64_t now = uv_now(r->loop);
+        if (!sts_rl_take(&r->rl, now)) {
+            if (!uv_is_active((uv_handle_t *)&r->pump_timer))
+                uv_timer_start(&r->pump_timer, on_pump, sts_rl_wait_ms(&r->rl, now), 0);
+            break;
+        }
+        struct pending *p = r->head;
+        r->head = p->next;
+        if (!r->head)
+            r->tail = NULL;
+        r->st.waiting--;
+        send_one(r, p);
+        sent = true;
+    }
+    if (sent)
+        arm_ares_timer(r);
+}
+
+void sts_resolver_query(struct sts_resolver *r, const char *name, int type, sts_resolve_cb cb,
+                        void *arg)
+{
+    size_t n = strlen(name);
+    struct pending *p = malloc(sizeof *p + n + 1);
+    if (!p) {
+        cb(arg, ARES_ENOMEM, NULL, 0, 0);
+        return;
+    }
+    p->next = NULL;
+    p->r = r;
+    p->cb = cb;
+    p->arg = arg;
+    p->type = type;
+    memcpy(p->name, name, n + 1);
+    if (r->tail)
+        r->tail->next = p;
+    else
+        r->head = p;
+    r->tail = p;
+    r->st.queued++;
+    r->st.waiting++;
+    pump(r);
+}
+
+void sts_resolver_cancel_all(struct sts_resolver *r)
+{
+    r->closing = 1;
+    while (r->head) {
+        struct pending *p = r->head;
+        r->head = p->next;
+        r->st.waiting--;
+        p->cb(p->arg, ARES_ECANCELLED, NULL, 0, 0);
+        free(p);
+    }
+    r->tail = NULL;
+    ares_cancel(r->ch);
+}
+
+static void on_timer_closed(uv_handle_t *h)
+{
+    struct sts_resolver *r = h->data;
+    if (--r->closing == 0)
+        free(r);
+}
+
+void sts_resolver_free(struct sts_resolver *r)
+{
+    if (!r)
+        return;
+    sts_resolver_cancel_all(r);
+    ares_destroy(r->ch); /* closes sockets: the state callback closes the polls */
+    for (size_t i = 0; i < r->nwatch; i++)
+        if (r->watch[i]) {
+            uv_poll_stop(&r->watch[i]->poll);
+            uv_close((uv_handle_t *)&r->watch[i]->poll, free_watch);
+        }
+    free(r->watch);
+    /* r itself holds the timers: free it once both have closed */
+    r->closing = 2;
+    uv_close((uv_handle_t *)&r->ares_timer, on_timer_closed);
+    uv_close((uv_handle_t *)&r->pump_timer, on_timer_closed);
+}
+
+void sts_resolver_get_stats(const struct sts_resolver *r, struct sts_resolver_stats *s)
+{
+    *s = r->st;
+}
+
+char *sts_resolver_servers(const struct sts_resolver *r)
+{
+    struct ares_addr_port_node *servers = NULL, *n;
+    size_t cap = 1024, len = 0;
+    char *out = calloc(1, cap);
+    if (!out || ares_get_servers_ports(r->ch, &servers) != ARES_SUCCESS)
+        return out;
+    for (n = servers; n && len + 80 < cap; n = n->next) {
+        char ip[INET6_ADDRSTRLEN] = "?";
+        inet_ntop(n->family, &n->addr, ip, sizeof ip);
+        int port = n->udp_port ? n->udp_port : 53;
+        len += (size_t)snprintf(out + len, cap - len, n->family == AF_INET6 ? "%s[%s]:%d" : "%s%s:%d",
+                                len ? "," : "", ip, port);
+    }
+    ares_free_data(servers);
+    return out;
+}

@@ -1,0 +1,48 @@
+/*
+ * c-ares driven by the one libuv loop: the socket-state callback opens and
+ * closes uv_poll handles, one uv_timer follows ares_timeout(). No thread per
+ * query, no polling loop. In front of c-ares sits a FIFO with the global
+ * query rate limit and an in-flight cap (c-ares keeps every outstanding query
+ * in memory and has 16-bit query ids, so it must not be handed unbounded work).
+ */
+#ifndef STSSCAN_RESOLVER_H
+#define STSSCAN_RESOLVER_H
+
+#include <stdint.h>
+#include <uv.h>
+
+struct sts_resolver;
+
+struct sts_resolver_opts {
+    const char *const *servers; /* "IP" or "IP:PORT" or "[IPv6]:PORT"; NULL/0 = resolv.conf */
+    int nservers;
+    int timeout_ms;   /* first attempt; c-ares backs off per retry */
+    int tries;        /* attempts per query (bounded retries on timeout) */
+    double rate;      /* queries/s, <= 0 unlimited */
+    int max_inflight; /* queries handed to c-ares at once */
+    int edns_size;    /* advertised UDP payload size (EDNS0), 0 = no EDNS */
+};
+
+/* status: an ARES_* code. On ARES_SUCCESS abuf holds the raw answer whatever
+ * its RCODE (we parse it ourselves). latency_ms covers retries. */
+typedef void (*sts_resolve_cb)(void *arg, int status, const unsigned char *abuf, int alen,
+                               double latency_ms);
+
+struct sts_resolver_stats {
+    uint64_t queued, sent, answered, failed, timeouts;
+    unsigned inflight, waiting;
+};
+
+struct sts_resolver *sts_resolver_new(uv_loop_t *loop, const struct sts_resolver_opts *o,
+                                      char *err, size_t errlen);
+void sts_resolver_query(struct sts_resolver *r, const char *name, int type, sts_resolve_cb cb,
+                        void *arg);
+/* Fail every queued and in-flight query with ARES_ECANCELLED (callbacks run). */
+void sts_resolver_cancel_all(struct sts_resolver *r);
+/* Close all handles; the loop must run afterwards to finish closing. */
+void sts_resolver_free(struct sts_resolver *r);
+void sts_resolver_get_stats(const struct sts_resolver *r, struct sts_resolver_stats *s);
+/* The servers in use, comma-separated (for run metadata); caller frees. */
+char *sts_resolver_servers(const struct sts_resolver *r);
+
+#endif
