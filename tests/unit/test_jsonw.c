@@ -1,0 +1,78 @@
+/* JSON writer: nesting, commas, escaping of hostile bytes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "output/jsonw.h"
+
+static void test_nesting(void **state)
+{
+    (void)state;
+    struct sts_buf b;
+    struct sts_jsonw w;
+    sts_buf_init(&b);
+    sts_jw_init(&w, &b);
+    sts_jw_obj(&w);
+    sts_jw_key(&w, "a");
+    sts_jw_int(&w, -1);
+    sts_jw_key(&w, "b");
+    sts_jw_arr(&w);
+    sts_jw_str(&w, "x");
+    sts_jw_obj(&w);
+    sts_jw_end(&w);
+    sts_jw_null(&w);
+    sts_jw_aend(&w);
+    sts_jw_key(&w, "c");
+    sts_jw_bool(&w, true);
+    sts_jw_key(&w, "d");
+    sts_jw_double(&w, 1.0 / 0.0, 3);
+    sts_jw_key(&w, "e");
+    sts_jw_str(&w, NULL);
+    sts_jw_end(&w);
+    assert_string_equal(b.data, "{\"a\":-1,\"b\":[\"x\",{},null],\"c\":true,\"d\":null,\"e\":null}");
+    sts_buf_free(&b);
+}
+
+static void test_escaping(void **state)
+{
+    (void)state;
+    struct sts_buf b;
+    sts_buf_init(&b);
+    const unsigned char in[] = {'"', '\\', '\n', 0, 0x7f, 0xC3, 0xA9, /* é */
+                                0xC0, 0xAF,                       /* overlong '/' */
+                                0xED, 0xA0, 0x80,                 /* surrogate */
+                                0xF0, 0x9F, 0x98, 0x80,           /* emoji */
+                                0xFF};
+    sts_json_escape(&b, in, sizeof in);
+    assert_string_equal(b.data, "\\\"\\\\\\n\\u0000\\u007f\xC3\xA9\\u00c0\\u00af"
+                                "\\u00ed\\u00a0\\u0080\xF0\x9F\x98\x80\\u00ff");
+    sts_buf_reset(&b);
+    sts_text_escape(&b, in, sizeof in);
+    assert_string_equal(b.data, "\"\\x5c\\x0a\\x00\\x7f\xC3\xA9\\xc0\\xaf\\xed\\xa0\\x80"
+                                "\xF0\x9F\x98\x80\\xff");
+    sts_buf_free(&b);
+}
+
+static void test_truncated_utf8_at_end(void **state)
+{
+    (void)state;
+    struct sts_buf b;
+    sts_buf_init(&b);
+    const unsigned char in[] = {'a', 0xE2, 0x82}; /* first 2 bytes of a 3-byte char */
+    sts_json_escape(&b, in, sizeof in);
+    assert_string_equal(b.data, "a\\u00e2\\u0082");
+    sts_buf_free(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_nesting),
+        cmocka_unit_test(test_escaping),
+        cmocka_unit_test(test_truncated_utf8_at_end),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
