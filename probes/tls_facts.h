@@ -1,0 +1,44 @@
+/*
+ * Certificate and session facts, extracted by one function whichever probe
+ * saw the TLS session (the SMTP probe's own OpenSSL-over-libuv layer, or the
+ * policy probe's libcurl via CURLINFO_TLS_SSL_PTR). Host-name matching is
+ * OpenSSL's X509_check_host (RFC 6125: wildcard only as the whole leftmost
+ * label, no partial-label wildcards, SANs before CN).
+ */
+#ifndef STSSCAN_TLS_FACTS_H
+#define STSSCAN_TLS_FACTS_H
+
+#include <openssl/ssl.h>
+#include <stdbool.h>
+
+#include "../output/jsonw.h"
+
+#define STS_TLS_MAX_SANS 32
+
+struct sts_tls_facts {
+    bool present;            /* a handshake completed and facts were read */
+    char version[16];        /* "TLSv1.3" */
+    char cipher[64];
+    long verify_code;        /* X509_V_OK (0) or the verify error */
+    char verify_error[128];  /* X509_verify_cert_error_string */
+    bool chain_valid;        /* verify_code == X509_V_OK against the trust store */
+    bool name_match;         /* leaf valid for the expected host (X509_check_host) */
+    bool expired;            /* now > notAfter */
+    bool not_yet_valid;      /* now < notBefore */
+    bool self_signed;        /* leaf issuer == subject and it verifies itself */
+    char *subject;           /* leaf subject, RFC 2253 one-line */
+    char *issuer;
+    char *sans[STS_TLS_MAX_SANS]; /* DNS subjectAltNames */
+    size_t nsans;
+    double not_before, not_after; /* unix seconds */
+    int chain_len;           /* certificates the peer sent */
+    char sha256[65];         /* leaf fingerprint, hex */
+};
+
+/* Fill f from a completed session; host is the name the certificate must match. */
+void sts_tls_facts_from_ssl(SSL *ssl, const char *host, struct sts_tls_facts *f);
+void sts_tls_facts_free(struct sts_tls_facts *f);
+/* Emit as a JSON object value (after a key). */
+void sts_tls_facts_json(struct sts_jsonw *w, const struct sts_tls_facts *f);
+
+#endif
