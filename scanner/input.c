@@ -25,6 +25,9 @@
  * keeps ß, ς, ZWJ/ZWNJ distinct, so "faß.de" becomes xn--fa-hia.de, the
  * domain that registries delegate and current senders resolve, instead of
  * the different domain fass.de that transitional processing would scan.
+ * UTS #46 also drops "ignored" code points (U+00AD soft hyphen, U+200B
+ * ZWSP, variation selectors): "exa<ZWSP>mple.com" becomes example.com, the
+ * name a browser or libidn2-based MTA would resolve too (tested).
  * IDN2_USE_STD3_ASCII_RULES is NOT used: libidn2 2.3 then silently drops
  * "_" and "@" (a＠b.com -> ab.com); our own LDH check rejects them instead. */
 #define IDN_FLAGS (IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL)
@@ -42,8 +45,7 @@ static bool ascii_ws(unsigned char c)
 
 static bool ldh(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
 }
 
 /* Strict UTF-8 per RFC 3629 4 / Unicode Table 3-7: no overlongs (C0, C1,

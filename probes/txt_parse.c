@@ -1,0 +1,600 @@
+/*
+ * Pure parsers for the _mta-sts (RFC 8461 3.1) and _smtp._tls (RFC 8460 3)
+ * TXT records: no I/O, no allocation, work bounded by STS_TXT_CAP per judged
+ * record plus a short prefix test per other record.
+ *
+ * Grammar (RFC 8461 3.1; RFC 8460 3 has the same shape):
+ *   sts-text-record = sts-version 1*(sts-field-delim sts-field) [sts-field-delim]
+ *   sts-field-delim = *WSP ";" *WSP
+ *   sts-version     = %s"v=STSv1"          (RFC 7405 %s: case-sensitive)
+ *   sts-id          = %s"id=" 1*32(ALPHA / DIGIT)
+ *   sts-extension   = sts-ext-name "=" sts-ext-value
+ *   sts-ext-name    = (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".")
+ *   sts-ext-value   = 1*(%x21-3A / %x3C / %x3E-7E)
+ *   tlsrpt-rua      = %s"rua=" tlsrpt-uri *(*WSP "," *WSP tlsrpt-uri)
+ *   tlsrpt-uri      = URI (RFC 3986); "," and "!" MUST be percent-encoded
+ *
+ * Errata checked (rfc-editor.org/errata/rfc8461, 4 reports, all "Reported",
+ * none verified, so the published ABNF stays the strict reference):
+ *  - 6285 (3.1): sts-field-delim allows WSP *before* ";", yet the prose
+ *    discards records not beginning with "v=STSv1;". So "v=STSv1 ;id=1" is
+ *    ABNF-valid but a prose-literal sender drops it. We keep it strict_ok and
+ *    record the finding whitespace_oddity so analyses can count it.
+ *  - 6253, 7282 concern the policy file (3.2), not the TXT record.
+ * RFC 8460: the errata page could not be retrieved here (datatracker lists
+ * a verified erratum since 2024; unchecked whether it touches section 3).
+ *
+ * Verdicts: strict_ok = the record matches the ABNF exactly (and its URIs are
+ * usable mailto:/https: URIs); lax_ok = what a tolerant sender (split on ";",
+ * trim, compare) would still act on. Each strict/lax split is decided where
+ * it is flagged below (flag(j, code, strict_bad, lax_bad)).
+ */
+#include "txt_parse.h"
+
+#include <string.h>
+
+#define WSP(c) ((c) == ' ' || (c) == '\t')
+/* What a tolerant sender strips at the edges of a record (str.strip()-like). */
+#define TRIMC(c) (WSP(c) || (c) == '\r' || (c) == '\n')
+#define EXT_TRACK 16 /* extension names remembered for duplicate detection */
+#define IS_ALPHA(c) (((c) | 0x20) >= 'a' && ((c) | 0x20) <= 'z')
+#define IS_DIGIT(c) ((c) >= '0' && (c) <= '9')
+#define IS_ALNUM(c) (IS_ALPHA(c) || IS_DIGIT(c))
+#define IS_HEX(c) (IS_DIGIT(c) || (((c) | 0x20) >= 'a' && ((c) | 0x20) <= 'f'))
+
+struct judge {
+    struct sts_txt_verdict *out;
+    bool strict_bad, lax_bad;
+};
+
+/* Per-record state: the one required field ("id" or "rua"). */
+struct rstate {
+    bool have_key, key_exact;
+    const unsigned char *kval;
+    size_t klen;
+    const unsigned char *ext[EXT_TRACK];
+    size_t extlen[EXT_TRACK];
+    size_t next;
+};
+
+struct profile {
+    const char *tag; /* version tag, e.g. "v=STSv1" */
+    const char *key; /* required field name */
+    sts_err bad_version, key_missing;
+    void (*value)(struct judge *j, const unsigned char *v, size_t n);
+};
+
+/* Record a finding (deduplicated, capped); the first strict violation becomes
+ * the reason even if the findings array is already full. */
+static void flag(struct judge *j, sts_err e, bool strict_bad, bool lax_bad)
+{
+    struct sts_txt_verdict *v = j->out;
+    bool seen = false;
+    for (size_t i = 0; i < v->nfindings; i++)
+        if (v->findings[i] == e)
+            seen = true;
+    if (!seen && v->nfindings < STS_MAX_FINDINGS)
+        v->findings[v->nfindings++] = e;
+    if (strict_bad && !j->strict_bad) {
+        v->reason = e;
+        j->strict_bad = true;
+    }
+    if (lax_bad)
+        j->lax_bad = true;
+}
+
+static unsigned char lower(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+}
+
+/* ASCII case-insensitive comparison of n bytes with a C string prefix. */
+static bool ci_prefix(const unsigned char *p, size_t n, const char *s, size_t sl)
+{
+    if (n < sl)
+        return false;
+    for (size_t i = 0; i < sl; i++)
+        if (lower(p[i]) != lower((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+static bool ci_eq(const unsigned char *p, size_t n, const char *s)
+{
+    size_t sl = strlen(s);
+    return n == sl && ci_prefix(p, n, s, sl);
+}
+
+/* Copy bytes into a C string for the record, control bytes shown as '?', so
+ * that an embedded NUL cannot silently truncate the evidence. */
+static void keep(char *dst, size_t cap, const unsigned char *s, size_t n)
+{
+    size_t k = n < cap ? n : cap;
+    for (size_t i = 0; i < k; i++)
+        dst[i] = (s[i] < 0x20 || s[i] == 0x7f) ? '?' : (char)s[i];
+    dst[k] = '\0';
+}
+
+/* ---- record selection --------------------------------------------------- */
+
+enum kind { K_OTHER, K_SPF, K_LOOK, K_EXACT };
+
+/* K_EXACT: begins with the tag byte-for-byte, followed by end, WSP or ";"
+ * (what RFC 8461 3.1 / RFC 8460 3 select). K_LOOK: after leading blanks, the
+ * tag in any letter case, followed by a non-name byte: "looks like" the
+ * record, a tolerant sender would pick it, and researchers must see why a
+ * strict one does not. "v=STSv10" is neither (another version). */
+static enum kind classify(const struct sts_bytes *r, const char *tag)
+{
+    size_t tl = strlen(tag), n = r->data ? r->len : 0;
+    const unsigned char *p = r->data;
+    if (n >= tl && memcmp(p, tag, tl) == 0 && (n == tl || p[tl] == ';' || WSP(p[tl])))
+        return K_EXACT;
+    size_t i = 0;
+    while (i < n && TRIMC(p[i]))
+        i++;
+    if (ci_prefix(p + i, n - i, tag, tl)) {
+        size_t k = i + tl;
+        if (k == n || p[k] == ';' || TRIMC(p[k]) || p[k] == '\0')
+            return K_LOOK;
+    }
+    if (ci_prefix(p + i, n - i, "v=spf1", 6))
+        return K_SPF;
+    return K_OTHER;
+}
+
+/* ---- fields ---------------------------------------------------------------- */
+
+static bool ext_name_ok(const unsigned char *f, size_t n)
+{
+    if (n == 0 || n > 32 || !IS_ALNUM(f[0]))
+        return false;
+    for (size_t i = 1; i < n; i++)
+        if (!IS_ALNUM(f[i]) && f[i] != '_' && f[i] != '-' && f[i] != '.')
+            return false;
+    return true;
+}
+
+static bool ext_value_ok(const unsigned char *v, size_t n)
+{
+    if (n == 0)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] < 0x21 || v[i] > 0x7e || v[i] == ';' || v[i] == '=')
+            return false;
+    return true;
+}
+
+static void field(struct judge *j, const struct profile *pf, struct rstate *st,
+                  const unsigned char *f, size_t n)
+{
+    const unsigned char *eq = memchr(f, '=', n);
+    if (!eq) {
+        /* "v=STSv1; id=1; junk": not key=value. Tolerant senders split on
+         * ";" and skip what they do not understand: lax ok. */
+        flag(j, STS_E_TXT_SYNTAX, true, false);
+        return;
+    }
+    size_t nl = (size_t)(eq - f), vl = n - nl - 1;
+    const unsigned char *v = eq + 1;
+    bool ws = false;
+    while (nl > 0 && WSP(f[nl - 1])) {
+        nl--;
+        ws = true;
+    }
+    while (vl > 0 && WSP(v[0])) {
+        v++;
+        vl--;
+        ws = true;
+    }
+    /* "id = 1": the ABNF has no WSP around "="; senders that trim tokens
+     * (most do) read it fine: strict malformed, lax ok. */
+    if (ws)
+        flag(j, STS_E_TXT_WHITESPACE, true, false);
+    if (nl == 0) {
+        flag(j, STS_E_TXT_SYNTAX, true, false);
+        return;
+    }
+    if (ci_eq(f, nl, pf->key)) {
+        /* %s"id=" is case-sensitive (RFC 7405); "ID=" is strictly an
+         * extension and the id is missing, but case-folding senders take it. */
+        bool exact = memcmp(f, pf->key, nl) == 0;
+        if (!exact)
+            flag(j, STS_E_TXT_FIELD_CASE, true, false);
+        if (st->have_key) {
+            /* Duplicate key: which one wins differs between implementations
+             * (first vs last), so lax accepts it only if both agree. */
+            bool same = vl == st->klen && memcmp(v, st->kval, vl) == 0;
+            flag(j, STS_E_TXT_DUP_FIELD, true, !same);
+            st->key_exact |= exact;
+            return;
+        }
+        st->have_key = true;
+        st->key_exact = exact;
+        st->kval = v;
+        st->klen = vl;
+        pf->value(j, v, vl);
+        return;
+    }
+    if (ci_eq(f, nl, "v")) {
+        /* A second version field: ABNF-wise an extension named "v", but a
+         * repeated field all the same. Ignored by senders: lax ok. */
+        flag(j, STS_E_TXT_DUP_FIELD, true, false);
+        return;
+    }
+    j->out->nextensions++;
+    /* Unknown fields are ignored by senders (RFC 8460 3 says so outright),
+     * so a malformed or repeated extension is strict-only. */
+    if (!ext_name_ok(f, nl) || !ext_value_ok(v, vl))
+        flag(j, STS_E_TXT_SYNTAX, true, false);
+    for (size_t i = 0; i < st->next && i < EXT_TRACK; i++)
+        if (st->extlen[i] == nl && memcmp(st->ext[i], f, nl) == 0) {
+            flag(j, STS_E_TXT_DUP_FIELD, true, false);
+            return;
+        }
+    if (st->next < EXT_TRACK) {
+        st->ext[st->next] = f;
+        st->extlen[st->next] = nl;
+    }
+    st->next++;
+}
+
+/* RFC 8461 3.1: id = 1*32(ALPHA / DIGIT). The id is only ever compared as an
+ * opaque string to detect a policy change (3.3), which is what tolerant
+ * senders (e.g. postfix-mta-sts-resolver) do. So lax accepts any printable
+ * ASCII id up to STS_ID_KEEP (64) characters; beyond that we no longer keep
+ * it whole, and two truncated ids would compare equal in scan diffs. */
+static void id_value(struct judge *j, const unsigned char *v, size_t n)
+{
+    keep(j->out->id, STS_ID_KEEP, v, n);
+    if (n == 0) {
+        flag(j, STS_E_TXT_ID_EMPTY, true, true);
+        return;
+    }
+    bool alnum = true, printable = true;
+    for (size_t i = 0; i < n; i++) {
+        if (!IS_ALNUM(v[i]))
+            alnum = false;
+        if (v[i] < 0x21 || v[i] > 0x7e)
+            printable = false;
+    }
+    if (!alnum) /* "2024-01-01" / "a_b": lax ok; "a b", controls, UTF-8: not */
+        flag(j, STS_E_TXT_ID_BAD_CHAR, true, !printable);
+    if (n > STS_ID_MAX)
+        flag(j, STS_E_TXT_ID_TOO_LONG, true, n > STS_ID_KEEP);
+}
+
+/* ---- TLS-RPT URIs (RFC 8460 3, RFC 3986, RFC 6068) ---------------------- */
+
+static bool uri_char(unsigned char c)
+{
+    return IS_ALNUM(c) || (c != 0 && strchr("-._~:/?#[]@$&'()*+;=", c) != NULL);
+}
+
+/* A host name for report delivery: LDH labels of 1..63, no edge hyphen, at
+ * least two labels (a single label is not deliverable on the Internet).
+ * A percent-encoded (IDN, RFC 6068 2) name is accepted as is. */
+static bool host_ok(const unsigned char *h, size_t n)
+{
+    if (n == 0 || n > 253)
+        return false;
+    if (memchr(h, '%', n))
+        return true;
+    size_t labels = 0, len = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i == n || h[i] == '.') {
+            if (len == 0 || len > 63 || h[i - 1] == '-' || h[i - len] == '-')
+                return false;
+            labels++;
+            len = 0;
+        } else if (IS_ALNUM(h[i]) || h[i] == '-') {
+            len++;
+        } else {
+            return false;
+        }
+    }
+    return labels >= 2;
+}
+
+static sts_err check_mailto(const unsigned char *s, size_t n)
+{
+    const unsigned char *q = memchr(s, '?', n); /* hfields, RFC 6068 2 */
+    size_t an = q ? (size_t)(q - s) : n;
+    const unsigned char *at = memchr(s, '@', an);
+    if (!at || at == s || memchr(at + 1, '@', an - (size_t)(at - s) - 1))
+        return STS_E_RPT_RUA_URI;
+    return host_ok(at + 1, an - (size_t)(at - s) - 1) ? STS_OK : STS_E_RPT_RUA_URI;
+}
+
+static sts_err check_https(const unsigned char *s, size_t n)
+{
+    if (n < 2 || s[0] != '/' || s[1] != '/')
+        return STS_E_RPT_RUA_URI;
+    size_t a = 2, e = 2;
+    while (e < n && s[e] != '/' && s[e] != '?' && s[e] != '#')
+        e++;
+    for (size_t i = a; i < e; i++) /* skip userinfo (up to the last '@') */
+        if (s[i] == '@')
+            a = i + 1;
+    size_t p;
+    if (a < e && s[a] == '[') { /* IP-literal, RFC 3986 3.2.2 */
+        const unsigned char *rb = memchr(s + a, ']', e - a);
+        if (!rb || rb == s + a + 1)
+            return STS_E_RPT_RUA_URI;
+        for (const unsigned char *c = s + a + 1; c < rb; c++)
+            if (!IS_HEX(*c) && *c != ':' && *c != '.')
+                return STS_E_RPT_RUA_URI;
+        p = (size_t)(rb - s) + 1;
+        if (p < e && s[p] != ':')
+            return STS_E_RPT_RUA_URI;
+    } else {
+        const unsigned char *colon = memchr(s + a, ':', e - a);
+        size_t hend = colon ? (size_t)(colon - s) : e;
+        if (!host_ok(s + a, hend - a))
+            return STS_E_RPT_RUA_URI;
+        p = hend;
+    }
+    if (p < e) { /* ":" port, RFC 3986 3.2.3: *DIGIT, we also bound it */
+        unsigned long port = 0;
+        if (e - p - 1 > 5)
+            return STS_E_RPT_RUA_URI;
+        for (size_t i = p + 1; i < e; i++) {
+            if (!IS_DIGIT(s[i]))
+                return STS_E_RPT_RUA_URI;
+            port = port * 10 + (unsigned long)(s[i] - '0');
+        }
+        if (port > 65535)
+            return STS_E_RPT_RUA_URI;
+    }
+    return STS_OK;
+}
+
+/* *lax_usable: the URI is flawed only in a way a sender would not notice
+ * (an unencoded "!"), so reports would still flow. */
+static sts_err check_uri(const unsigned char *u, size_t n, bool *lax_usable)
+{
+    *lax_usable = false;
+    size_t i = 0;
+    while (i < n && (IS_ALNUM(u[i]) || u[i] == '+' || u[i] == '-' || u[i] == '.'))
+        i++;
+    /* "rua=tlsrpt@example.com" (no scheme) lands here too */
+    if (i == 0 || i == n || u[i] != ':' || !IS_ALPHA(u[0]))
+        return STS_E_RPT_RUA_SCHEME;
+    /* RFC 3986 3.1: schemes are case-insensitive, so "MAILTO:" is fine. */
+    bool mailto = ci_eq(u, i, "mailto"), https = ci_eq(u, i, "https");
+    if (!mailto && !https)
+        return STS_E_RPT_RUA_SCHEME; /* http:, ftp:, ... (RFC 8460 3) */
+    bool bang = false;
+    for (size_t k = i + 1; k < n; k++) {
+        if (u[k] == '%') {
+            if (k + 2 >= n || !IS_HEX(u[k + 1]) || !IS_HEX(u[k + 2]))
+                return STS_E_RPT_RUA_URI;
+            k += 2;
+        } else if (u[k] == '!') {
+            bang = true;
+        } else if (!uri_char(u[k])) {
+            return STS_E_RPT_RUA_URI; /* SP, controls, UTF-8, "<>\"{}|\\^`" */
+        }
+    }
+    sts_err e = mailto ? check_mailto(u + i + 1, n - i - 1) : check_https(u + i + 1, n - i - 1);
+    if (e != STS_OK)
+        return e;
+    if (bang) {
+        *lax_usable = true;
+        return STS_E_RPT_RUA_URI;
+    }
+    return STS_OK;
+}
+
+/* One bad URI among good ones: strict malformed (the record publishes a
+ * destination RFC 8460 3 does not allow), lax ok as long as one usable URI
+ * remains, since senders deliver to each rua independently. */
+static void rua_value(struct judge *j, const unsigned char *v, size_t n)
+{
+    struct sts_txt_verdict *out = j->out;
+    size_t pos = 0, nuris = 0, usable = 0;
+    sts_err first_bad = STS_OK;
+    bool empty_elem = false;
+    while (pos <= n) {
+        size_t a = pos;
+        while (pos < n && v[pos] != ',')
+            pos++;
+        size_t b = pos++;
+        while (a < b && WSP(v[a]))
+            a++;
+        while (b > a && WSP(v[b - 1]))
+            b--;
+        if (a == b) {
+            empty_elem = true;
+            continue;
+        }
+        nuris++;
+        bool lax_usable;
+        sts_err e = check_uri(v + a, b - a, &lax_usable);
+        if (e == STS_OK || lax_usable)
+            usable++;
+        if (e != STS_OK) {
+            if (first_bad == STS_OK)
+                first_bad = e;
+            flag(j, e, true, false);
+        }
+        if (out->nrua < STS_MAX_RUA) {
+            struct sts_rua *r = &out->rua[out->nrua++];
+            keep(r->uri, STS_RUA_URI_MAX, v + a, b - a);
+            r->valid = e == STS_OK;
+            r->err = e;
+        } else {
+            flag(j, STS_E_RPT_TOO_MANY_RUA, false, false); /* no RFC limit */
+        }
+    }
+    if (nuris == 0) {
+        flag(j, STS_E_RPT_RUA_EMPTY, true, true);
+        return;
+    }
+    if (empty_elem) /* "rua=mailto:a@b.example," : stray comma, lax ok */
+        flag(j, STS_E_TXT_SYNTAX, true, false);
+    if (usable == 0)
+        flag(j, first_bad, true, true);
+}
+
+/* ---- one record ----------------------------------------------------------- */
+
+static void judge(struct judge *j, const struct profile *pf, const unsigned char *p, size_t n)
+{
+    if (n > STS_TXT_CAP) {
+        /* We only parse the first STS_TXT_CAP bytes; we cannot vouch for
+         * the rest, so neither verdict holds. */
+        flag(j, STS_E_TXT_TOO_LONG, true, true);
+        n = STS_TXT_CAP;
+    }
+    size_t lo = 0, hi = n;
+    while (lo < hi && TRIMC(p[lo]))
+        lo++;
+    while (hi > lo && TRIMC(p[hi - 1]))
+        hi--;
+    /* NUL/control bytes are outside every production. C-string senders cut
+     * at a NUL while others do not, so inside the record they fail lax too;
+     * a CR/LF at the very edge (zone-editor paste) is trimmed by lax. */
+    for (size_t i = 0; i < n; i++)
+        if ((p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
+            flag(j, STS_E_TXT_NUL, true, i >= lo && i < hi);
+    /* Leading blanks: a strict sender does not even select the record;
+     * lax trims. Trailing WSP is ABNF-valid only after a final ";". */
+    if (lo > 0)
+        flag(j, STS_E_TXT_WHITESPACE, true, false);
+    if (hi < n) {
+        bool ok = hi > lo && p[hi - 1] == ';';
+        for (size_t i = hi; i < n && ok; i++)
+            ok = WSP(p[i]);
+        if (!ok)
+            flag(j, STS_E_TXT_WHITESPACE, true, false);
+    }
+    size_t tl = strlen(pf->tag);
+    if (hi - lo < tl) {
+        /* Only when kilobytes of leading blanks push the tag past the cap. */
+        flag(j, pf->bad_version, true, true);
+        return;
+    }
+    if (memcmp(p + lo, pf->tag, tl) != 0) {
+        /* %s"v=STSv1" is case-sensitive (RFC 7405); case-folding senders
+         * exist, so "v=stsv1" is lax ok. */
+        flag(j, pf->bad_version, true, false);
+        flag(j, STS_E_TXT_CASE, true, false);
+    }
+    struct rstate st;
+    memset(&st, 0, sizeof st);
+    size_t pos = lo + tl;
+    bool first = true;
+    while (pos < hi) {
+        size_t s = pos;
+        while (pos < hi && WSP(p[pos]))
+            pos++;
+        if (pos < hi && p[pos] == ';') {
+            if (first && pos > s) /* erratum 6285, see the top of this file */
+                flag(j, STS_E_TXT_WHITESPACE, false, false);
+            pos++;
+        } else {
+            /* "v=STSv1 id=1": no delimiter after the version, a tolerant
+             * splitter reads the version as "v=STSv1 id=1": both fail. */
+            flag(j, STS_E_TXT_SYNTAX, true, true);
+        }
+        first = false;
+        size_t a = pos;
+        while (pos < hi && p[pos] != ';')
+            pos++;
+        size_t b = pos;
+        while (a < b && WSP(p[a]))
+            a++;
+        while (b > a && WSP(p[b - 1]))
+            b--;
+        if (a == b) {
+            /* A final ";" is the optional trailing delimiter (RFC example
+             * "v=STSv1; id=20160831085700Z;"); ";;" in the middle is not
+             * ABNF but harmless to a splitter: lax ok. */
+            if (pos < hi)
+                flag(j, STS_E_TXT_SYNTAX, true, false);
+            continue;
+        }
+        field(j, pf, &st, p + a, b - a);
+    }
+    if (!st.have_key)
+        flag(j, pf->key_missing, true, true);
+    else if (!st.key_exact)
+        flag(j, pf->key_missing, true, false);
+}
+
+static void parse(const struct profile *pf, const struct sts_bytes *recs, size_t n,
+                  struct sts_txt_verdict *out)
+{
+    memset(out, 0, sizeof *out);
+    out->chosen = -1;
+    struct judge j = {out, false, false};
+    if (!recs || n == 0) {
+        /* Nothing to parse: the DNS layer says whether NXDOMAIN/NODATA. */
+        out->status = STS_ST_ABSENT;
+        out->reason = STS_E_DNS_NODATA;
+        return;
+    }
+    size_t exact = 0, look = 0;
+    int first_exact = -1, first_look = -1;
+    enum kind k0 = K_OTHER;
+    bool spf = false, other = false;
+    for (size_t i = 0; i < n && i < (size_t)INT32_MAX; i++) {
+        enum kind k = classify(&recs[i], pf->tag);
+        if (i == 0)
+            k0 = k;
+        if (k == K_EXACT && exact++ == 0)
+            first_exact = (int)i;
+        if ((k == K_EXACT || k == K_LOOK) && look++ == 0)
+            first_look = (int)i;
+        spf |= k == K_SPF;
+        other |= k == K_OTHER;
+    }
+    if (look == 0) {
+        /* Project decision: TXT records exist but none is ours. Status
+         * MALFORMED (not ABSENT) so SPF-like junk at _mta-sts is visible. */
+        out->status = STS_ST_MALFORMED;
+        out->chosen = 0;
+        flag(&j, k0 == K_SPF ? STS_E_TXT_SPF_LIKE : STS_E_TXT_NOT_STS, true, true);
+        if (spf)
+            flag(&j, STS_E_TXT_SPF_LIKE, true, true);
+        if (other)
+            flag(&j, STS_E_TXT_NOT_STS, true, true);
+        return;
+    }
+    if (exact >= 2 || (exact == 0 && look >= 2)) {
+        /* RFC 8461 3.1: "If the number of resulting records is not one,
+         * senders MUST assume the recipient domain does not implement". */
+        out->status = STS_ST_MULTIPLE;
+        flag(&j, STS_E_TXT_MULTIPLE, true, true);
+        return;
+    }
+    /* One exact record plus look-alikes: a strict sender discards the
+     * look-alikes and sees one record; a case-folding sender sees several
+     * and gives up: strict may be ok, lax is not. */
+    if (look >= 2)
+        flag(&j, STS_E_TXT_MULTIPLE, false, true);
+    out->chosen = exact == 1 ? first_exact : first_look;
+    const struct sts_bytes *r = &recs[out->chosen];
+    judge(&j, pf, r->data ? r->data : (const unsigned char *)"", r->data ? r->len : 0);
+    out->strict_ok = !j.strict_bad;
+    out->lax_ok = !j.lax_bad;
+    out->status = out->strict_ok ? STS_ST_OK : STS_ST_MALFORMED;
+    if (out->strict_ok)
+        out->reason = STS_OK;
+}
+
+static const struct profile mtasts = {"v=STSv1", "id", STS_E_TXT_BAD_VERSION, STS_E_TXT_ID_MISSING,
+                                      id_value};
+static const struct profile tlsrpt = {"v=TLSRPTv1", "rua", STS_E_RPT_BAD_VERSION,
+                                      STS_E_RPT_RUA_MISSING, rua_value};
+
+void sts_txt_parse_mtasts(const struct sts_bytes *recs, size_t n, struct sts_txt_verdict *out)
+{
+    parse(&mtasts, recs, n, out);
+}
+
+void sts_txt_parse_tlsrpt(const struct sts_bytes *recs, size_t n, struct sts_txt_verdict *out)
+{
+    parse(&tlsrpt, recs, n, out);
+}
