@@ -12,8 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../probes/policy.h"
+#include "../probes/smtp.h"
 #include "../scanner/core.h"
 #include "jsonw.h"
+#include "record_json.h"
 
 struct csvout {
     int fd;
@@ -28,6 +31,16 @@ static const char *const columns[] = {
     "tls_rpt_findings",
     "mx_status", "mx_reason", "mx_kind", "mx_count", "mx_hosts", "mx_addrs",
     "policy_host_addrs", "elapsed_ms",
+    /* policy stage (probes/policy.c); empty cells when it did not run */
+    "policy_status", "policy_reason", "policy_strict", "policy_lax", "policy_mode",
+    "policy_max_age", "policy_mx", "policy_http_status", "policy_content_type", "policy_bytes",
+    "policy_tls_version", "policy_cert_valid", "policy_cert_not_after", "mx_uncovered",
+    "mx_uncovered_strict", "policy_findings", "policy_sha256", "policy_txt_id",
+    "policy_total_ms",
+    /* SMTP stage (probes/smtp.c); empty cells when it did not run. Per (MX, IP): mx.csv */
+    "smtp_status", "smtp_reason", "smtp_mx_addrs", "smtp_mx_probed", "smtp_starttls_ok",
+    "smtp_tls_valid", "smtp_classes", "smtp_downgrade", "smtp_compliance",
+    "smtp_deliverable_mx", "smtp_reasons",
 };
 
 /* Append the cell buffer as one quoted field. */
@@ -99,6 +112,95 @@ static void addr_list(struct csvout *c, const struct sts_addr_lookup *a, int *n)
     }
 }
 
+static void policy_cells(struct csvout *c, const struct sts_policy_result *p)
+{
+    const struct sts_policy *pol = p && p->parsed ? &p->pol : NULL;
+    const struct sts_tls_facts *t = p && p->tls.present ? &p->tls : NULL;
+    cell_str(c, p ? sts_policy_status_name(p->status) : "");
+    cell_err(c, p ? p->reason : STS_OK);
+    cell_bool(c, p != NULL, p && p->strict_ok);
+    cell_bool(c, p != NULL, p && p->lax_ok);
+    cell_str(c, pol ? sts_policy_mode_name(pol->mode) : "");
+    if (pol && pol->has_max_age && pol->max_age_valid)
+        cell_u64(c, pol->max_age);
+    else
+        cell_str(c, "");
+    for (size_t i = 0; pol && i < pol->nmx; i++) {
+        if (i)
+            sts_buf_addc(&c->cell, ' ');
+        sts_text_escape(&c->cell, (const unsigned char *)pol->mx[i].pattern,
+                        strlen(pol->mx[i].pattern));
+    }
+    put_cell(c, 0);
+    if (p && p->http_status > 0)
+        cell_u64(c, (unsigned long long)p->http_status);
+    else
+        cell_str(c, "");
+    cell_str(c, p ? p->headers[STS_PH_CONTENT_TYPE] : NULL);
+    if (p && p->fetched)
+        cell_u64(c, p->bytes);
+    else
+        cell_str(c, "");
+    cell_str(c, t ? t->version : "");
+    cell_bool(c, t != NULL, t && t->chain_valid && t->name_match && !t->expired);
+    if (t && t->not_after > 0) {
+        char ts[32];
+        sts_iso_time(ts, t->not_after);
+        cell_str(c, ts);
+    } else {
+        cell_str(c, "");
+    }
+    for (int strict = 0; strict < 2; strict++) {
+        for (size_t i = 0, n = 0; p && p->coverage && i < p->nmx; i++)
+            if ((strict ? p->cover[i].strict_idx : p->cover[i].lax_idx) < 0)
+                sts_buf_printf(&c->cell, "%s%s", n++ ? " " : "", p->mx_host[i]);
+        put_cell(c, 0);
+    }
+    for (size_t i = 0; p && i < p->nfindings; i++)
+        sts_buf_printf(&c->cell, "%s%s", i ? " " : "", sts_err_name(p->findings[i]));
+    put_cell(c, 0);
+    cell_str(c, p ? p->sha256 : "");
+    cell_str(c, p ? p->txt_id : "");
+    if (p && p->total_ms >= 0)
+        sts_buf_printf(&c->cell, "%.3f", p->total_ms);
+    put_cell(c, 0);
+}
+
+static void smtp_cells(struct csvout *c, const struct sts_smtp_result *s)
+{
+    cell_str(c, s ? sts_status_name(s->status) : "");
+    cell_err(c, s ? s->reason : STS_OK);
+    if (s) {
+        cell_u64(c, s->addrs);
+        cell_u64(c, s->probed);
+        cell_u64(c, s->starttls_ok);
+        cell_u64(c, s->tls_valid);
+    } else {
+        for (int i = 0; i < 4; i++)
+            cell_str(c, "");
+    }
+    /* class counts, e.g. "starttls_offered:2 starttls_garbled:1" */
+    size_t n[STS_SMTP_C__COUNT] = {0};
+    for (size_t i = 0; s && i < s->nmx; i++)
+        for (size_t k = 0; k < s->mx[i].naddr; k++)
+            if (s->mx[i].addr[k].conn)
+                n[s->mx[i].addr[k].conn->cls]++;
+    for (int k = 0, w = 0; k < STS_SMTP_C__COUNT; k++)
+        if (n[k])
+            sts_buf_printf(&c->cell, "%s%s:%zu", w++ ? " " : "",
+                           sts_smtp_class_name((enum sts_smtp_class)k), n[k]);
+    put_cell(c, 0);
+    cell_str(c, s ? sts_tamper_name(s->downgrade) : NULL);
+    cell_str(c, s ? sts_compliance_name(s->compliance) : NULL);
+    if (s && s->compliance != STS_COMP_NA)
+        cell_u64(c, s->deliverable_mx);
+    else
+        cell_str(c, "");
+    for (size_t i = 0; s && i < s->nreasons; i++)
+        sts_buf_printf(&c->cell, "%s%s", i ? " " : "", sts_err_name(s->reasons[i]));
+    put_cell(c, 0);
+}
+
 static void row(struct csvout *c, const struct sts_result *r)
 {
     const struct sts_dns_result *d = &r->dns;
@@ -163,6 +265,8 @@ static void row(struct csvout *c, const struct sts_result *r)
     put_cell(c, 0);
     sts_buf_printf(&c->cell, "%.3f", (r->finished - r->started) * 1000.0);
     put_cell(c, 0);
+    policy_cells(c, r->policy);
+    smtp_cells(c, r->smtp);
     sts_buf_add(&c->row, "\r\n", 2);
 }
 

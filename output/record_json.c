@@ -4,9 +4,8 @@
 #include <time.h>
 
 #include "../probes/dnsmsg.h"
-
-void (*sts_policy_json)(struct sts_jsonw *w, const struct sts_policy_result *p) = NULL;
-void (*sts_smtp_json)(struct sts_jsonw *w, const struct sts_smtp_result *s) = NULL;
+#include "../probes/policy.h"
+#include "../probes/smtp.h"
 
 void sts_iso_time(char out[32], double t)
 {
@@ -213,11 +212,11 @@ void sts_record_json(struct sts_buf *b, const struct sts_result *r)
         sts_jw_end(&w);
         sts_jw_end(&w);
     }
-    if (r->policy && sts_policy_json) {
+    if (r->policy) {
         sts_jw_key(&w, "policy");
         sts_policy_json(&w, r->policy);
     }
-    if (r->smtp && sts_smtp_json) {
+    if (r->smtp) {
         sts_jw_key(&w, "smtp");
         sts_smtp_json(&w, r->smtp);
     }

@@ -12,8 +12,6 @@ void sts_iso_time(char out[32], double unix_seconds);
 /* Emit a code name, or null for STS_OK (helper shared by stage writers). */
 void sts_jw_err(struct sts_jsonw *w, sts_err e);
 
-/* Later stages provide their JSON writers (registered by their modules). */
-extern void (*sts_policy_json)(struct sts_jsonw *w, const struct sts_policy_result *p);
-extern void (*sts_smtp_json)(struct sts_jsonw *w, const struct sts_smtp_result *s);
+/* Later stages provide their JSON writers (probes/policy.h, probes/smtp.h). */
 
 #endif

@@ -3,6 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../probes/policy.h"
+#include "../probes/smtp.h"
+
 const char *sts_status_name(enum sts_status s)
 {
     static const char *names[] = {"not_run",   "ok",      "absent",          "nxdomain", "servfail",
@@ -67,10 +70,6 @@ static void txt_clear(struct sts_txt_lookup *t)
     free(t->record_strings);
 }
 
-/* Stage results owned by later probes register their destructors here. */
-void (*sts_policy_result_free)(struct sts_policy_result *) = NULL;
-void (*sts_smtp_result_free)(struct sts_smtp_result *) = NULL;
-
 void sts_result_free(struct sts_result *r)
 {
     if (!r)
@@ -87,9 +86,7 @@ void sts_result_free(struct sts_result *r)
     }
     sts_addr_lookup_clear(&r->dns.policy_a);
     sts_addr_lookup_clear(&r->dns.policy_aaaa);
-    if (r->policy && sts_policy_result_free)
-        sts_policy_result_free(r->policy);
-    if (r->smtp && sts_smtp_result_free)
-        sts_smtp_result_free(r->smtp);
+    sts_policy_result_free(r->policy);
+    sts_smtp_result_free(r->smtp);
     free(r);
 }

@@ -92,6 +92,20 @@ int sts_runmeta_write(struct sts_ctx *ctx, const char *status)
     sts_jw_int(&w, o->edns_size);
     sts_jw_key(&w, "mx_cache_max");
     sts_jw_int(&w, o->mx_cache_max);
+    sts_jw_key(&w, "policy_always");
+    sts_jw_bool(&w, o->policy_always);
+    sts_jw_key(&w, "ca_file");
+    sts_jw_str(&w, o->ca_file);
+    sts_jw_key(&w, "policy_connect_timeout_ms");
+    sts_jw_int(&w, o->policy_connect_timeout_ms);
+    sts_jw_key(&w, "policy_tls_timeout_ms");
+    sts_jw_int(&w, o->policy_tls_timeout_ms);
+    sts_jw_key(&w, "policy_timeout_ms");
+    sts_jw_int(&w, o->policy_timeout_ms);
+    sts_jw_key(&w, "policy_max_conns");
+    sts_jw_int(&w, o->policy_max_conns);
+    sts_jw_key(&w, "https_port");
+    sts_jw_int(&w, o->https_port);
     sts_jw_end(&w);
 
     sts_jw_key(&w, "resolvers");

@@ -5,9 +5,13 @@
 #include "../scanner/core.h"
 
 extern const struct sts_probe sts_probe_dns;
+extern const struct sts_probe sts_probe_policy;
+extern const struct sts_probe sts_probe_smtp;
 
 static const struct sts_probe *const all[] = {
     &sts_probe_dns,
+    &sts_probe_policy,
+    &sts_probe_smtp,
 };
 
 const struct sts_probe *sts_probe_find(const char *name)
@@ -20,7 +24,7 @@ const struct sts_probe *sts_probe_find(const char *name)
 
 const char *sts_probe_names(void)
 {
-    return "dns"; /* keep in sync with all[] */
+    return "dns,policy,smtp"; /* keep in sync with all[] */
 }
 
 int sts_probe_order(const struct sts_probe *p)

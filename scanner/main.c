@@ -26,7 +26,7 @@ static void usage_scan(FILE *f)
         "      --progress         force the stderr status line (default: on a TTY)\n"
         "      --no-progress      no status line (the final summary is always printed)\n"
         "Probes\n"
-        "      --probes LIST      comma list of stages (default dns)\n"
+        "      --probes LIST      comma list of stages: dns, policy, smtp (default dns)\n"
         "Limits (defaults are safe for the real internet)\n"
         "  -c, --concurrency N    domains in flight (default 1000)\n"
         "      --rate Q           global DNS queries per second, 0 = unlimited (default 1000)\n"
@@ -36,7 +36,31 @@ static void usage_scan(FILE *f)
         "      --dns-timeout MS   first-attempt timeout, doubled per retry (default 2000)\n"
         "      --dns-tries N      attempts per query (default 2)\n"
         "      --edns-size N      EDNS0 UDP payload size, 0 = no EDNS (default 1232)\n"
-        "      --mx-cache N       MX host address cache entries (default 100000)\n");
+        "      --mx-cache N       MX host address cache entries (default 100000)\n"
+        "Policy (--probes dns,policy; RFC 8461 3.3)\n"
+        "      --policy-always    fetch the policy even when no _mta-sts TXT record exists\n"
+        "      --ca-file FILE     PEM trust anchors instead of the system store\n"
+        "      --policy-connect-timeout MS  TCP connect (default 10000)\n"
+        "      --policy-tls-timeout MS      TLS handshake, after connect (default 10000)\n"
+        "      --policy-timeout MS          whole fetch (default 30000)\n"
+        "      --policy-max-conns N         policy connections at once (default 256)\n"
+        "      --https-port N     TCP port of the policy host (default 443; labs only)\n"
+        "SMTP (--probes dns,smtp or dns,policy,smtp; RFC 3207, RFC 8461 4.2)\n"
+        "      --ehlo-name NAME   EHLO argument (default stsscan.invalid; set a name of yours\n"
+        "                         whose web page explains the scan, see docs/smtp.md)\n"
+        "      --smtp-port N      TCP port of the MX hosts (default 25; labs only)\n"
+        "      --smtp-connect-timeout MS  TCP connect (default 10000)\n"
+        "      --smtp-reply-timeout MS    greeting and each reply (default 30000)\n"
+        "      --smtp-tls-timeout MS      TLS handshake after STARTTLS (default 20000)\n"
+        "      --smtp-max-reply BYTES     cut a reply after this many bytes (default 65536)\n"
+        "      --smtp-per-ip N    connections at once to one IP (default 2)\n"
+        "      --smtp-max-conns N SMTP connections at once (default 500)\n"
+        "      --smtp-rate N      new SMTP connections per second, 0 = unlimited (default 100)\n"
+        "      --smtp-cache N     (MX host, IP) results kept for deduplication (default 100000)\n"
+        "      --no-smtp-dedup    probe every (domain, MX, IP) again (benchmarks only)\n"
+        "      --blocklist FILE   CIDRs (v4/v6, one a line) never connected to\n"
+        "      --ipv6             also probe IPv6 addresses of MX hosts\n"
+        "      --dane             TLSA lookup at _25._tcp.MX and match against the certificate\n");
 }
 
 static int num(const char *opt, const char *s, long lo, long hi, long *out)
@@ -62,6 +86,27 @@ static int cmd_scan(int argc, char **argv)
                           .edns_size = 1232, .mx_cache_max = 100000, .progress = -1};
     o.argc = argc;
     o.argv = argv;
+    o.policy_connect_timeout_ms = 10000;
+    o.policy_tls_timeout_ms = 10000;
+    o.policy_timeout_ms = 30000;
+    o.policy_max_conns = 256;
+    o.https_port = 443;
+    o.smtp_port = 25;
+    o.ehlo_name = "stsscan.invalid";
+    o.smtp_connect_ms = 10000;
+    o.smtp_reply_ms = 30000;
+    o.smtp_tls_ms = 20000;
+    o.smtp_per_ip = 2;
+    o.smtp_max_conns = 500;
+    o.smtp_rate = 100;
+    o.smtp_max_reply = 65536;
+    o.smtp_cache_max = 100000;
+    o.smtp_dedup = 1;
+    enum { O_SMTP_PORT = 500, O_EHLO, O_SMTP_CONNTO, O_SMTP_REPLYTO, O_SMTP_TLSTO, O_SMTP_MAXREPLY,
+           O_SMTP_PERIP, O_SMTP_MAXCONNS, O_SMTP_RATE, O_SMTP_CACHE, O_NO_DEDUP, O_BLOCKLIST,
+           O_IPV6, O_DANE };
+    enum { O_POL_ALWAYS = 400, O_CAFILE, O_POL_CONNTO, O_POL_TLSTO, O_POL_TO, O_POL_MAXCONNS,
+           O_HTTPS_PORT };
     enum { O_CSV = 256, O_CSVCOL, O_PROGRESS, O_NOPROGRESS, O_PROBES, O_RATE, O_RESOLVER,
            O_DNSTO, O_DNSTRIES, O_EDNS, O_MXCACHE, O_MAXQ };
     static const struct option lo[] = {
@@ -75,6 +120,27 @@ static int cmd_scan(int argc, char **argv)
         {"edns-size", required_argument, 0, O_EDNS},
         {"mx-cache", required_argument, 0, O_MXCACHE},
         {"dns-max-inflight", required_argument, 0, O_MAXQ},
+        {"policy-always", no_argument, 0, O_POL_ALWAYS},
+        {"ca-file", required_argument, 0, O_CAFILE},
+        {"policy-connect-timeout", required_argument, 0, O_POL_CONNTO},
+        {"policy-tls-timeout", required_argument, 0, O_POL_TLSTO},
+        {"policy-timeout", required_argument, 0, O_POL_TO},
+        {"policy-max-conns", required_argument, 0, O_POL_MAXCONNS},
+        {"https-port", required_argument, 0, O_HTTPS_PORT},
+        {"smtp-port", required_argument, 0, O_SMTP_PORT},
+        {"ehlo-name", required_argument, 0, O_EHLO},
+        {"smtp-connect-timeout", required_argument, 0, O_SMTP_CONNTO},
+        {"smtp-reply-timeout", required_argument, 0, O_SMTP_REPLYTO},
+        {"smtp-tls-timeout", required_argument, 0, O_SMTP_TLSTO},
+        {"smtp-max-reply", required_argument, 0, O_SMTP_MAXREPLY},
+        {"smtp-per-ip", required_argument, 0, O_SMTP_PERIP},
+        {"smtp-max-conns", required_argument, 0, O_SMTP_MAXCONNS},
+        {"smtp-rate", required_argument, 0, O_SMTP_RATE},
+        {"smtp-cache", required_argument, 0, O_SMTP_CACHE},
+        {"no-smtp-dedup", no_argument, 0, O_NO_DEDUP},
+        {"blocklist", required_argument, 0, O_BLOCKLIST},
+        {"ipv6", no_argument, 0, O_IPV6},
+        {"dane", no_argument, 0, O_DANE},
         {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
     int c;
     long v;
@@ -138,6 +204,88 @@ static int cmd_scan(int argc, char **argv)
                 return 2;
             o.dns_max_inflight = (int)v;
             break;
+        case O_POL_ALWAYS: o.policy_always = 1; break;
+        case O_CAFILE: o.ca_file = optarg; break;
+        case O_POL_CONNTO:
+            if (num("--policy-connect-timeout", optarg, 10, 600000, &v) < 0)
+                return 2;
+            o.policy_connect_timeout_ms = (int)v;
+            break;
+        case O_POL_TLSTO:
+            if (num("--policy-tls-timeout", optarg, 10, 600000, &v) < 0)
+                return 2;
+            o.policy_tls_timeout_ms = (int)v;
+            break;
+        case O_POL_TO:
+            if (num("--policy-timeout", optarg, 10, 600000, &v) < 0)
+                return 2;
+            o.policy_timeout_ms = (int)v;
+            break;
+        case O_POL_MAXCONNS:
+            if (num("--policy-max-conns", optarg, 1, 100000, &v) < 0)
+                return 2;
+            o.policy_max_conns = (int)v;
+            break;
+        case O_HTTPS_PORT:
+            if (num("--https-port", optarg, 1, 65535, &v) < 0)
+                return 2;
+            o.https_port = (int)v;
+            break;
+        case O_SMTP_PORT:
+            if (num("--smtp-port", optarg, 1, 65535, &v) < 0)
+                return 2;
+            o.smtp_port = (int)v;
+            break;
+        case O_EHLO:
+            /* RFC 5321 4.1.1.1: EHLO SP ( Domain / address-literal ); keep it a
+             * plain LDH name or literal so it cannot inject a second command */
+            if (!*optarg || strlen(optarg) > 255 ||
+                strspn(optarg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-[]:") !=
+                    strlen(optarg)) {
+                fprintf(stderr, "stsscan: --ehlo-name wants a host name or address literal\n");
+                return 2;
+            }
+            o.ehlo_name = optarg;
+            break;
+        case O_SMTP_CONNTO:
+        case O_SMTP_REPLYTO:
+        case O_SMTP_TLSTO:
+            if (num(c == O_SMTP_CONNTO ? "--smtp-connect-timeout"
+                    : c == O_SMTP_REPLYTO ? "--smtp-reply-timeout" : "--smtp-tls-timeout",
+                    optarg, 10, 600000, &v) < 0)
+                return 2;
+            *(c == O_SMTP_CONNTO ? &o.smtp_connect_ms
+              : c == O_SMTP_REPLYTO ? &o.smtp_reply_ms : &o.smtp_tls_ms) = (int)v;
+            break;
+        case O_SMTP_MAXREPLY:
+            if (num("--smtp-max-reply", optarg, 512, 16777216, &v) < 0)
+                return 2;
+            o.smtp_max_reply = (int)v;
+            break;
+        case O_SMTP_PERIP:
+            if (num("--smtp-per-ip", optarg, 1, 1000, &v) < 0)
+                return 2;
+            o.smtp_per_ip = (int)v;
+            break;
+        case O_SMTP_MAXCONNS:
+            if (num("--smtp-max-conns", optarg, 1, 100000, &v) < 0)
+                return 2;
+            o.smtp_max_conns = (int)v;
+            break;
+        case O_SMTP_RATE:
+            if (num("--smtp-rate", optarg, 0, 1000000, &v) < 0)
+                return 2;
+            o.smtp_rate = (double)v;
+            break;
+        case O_SMTP_CACHE:
+            if (num("--smtp-cache", optarg, 1, 100000000, &v) < 0)
+                return 2;
+            o.smtp_cache_max = (int)v;
+            break;
+        case O_NO_DEDUP: o.smtp_dedup = 0; break;
+        case O_BLOCKLIST: o.blocklist = optarg; break;
+        case O_IPV6: o.ipv6 = 1; break;
+        case O_DANE: o.dane = 1; break;
         case 'h': usage_scan(stdout); return 0;
         default: usage_scan(stderr); return 2;
         }

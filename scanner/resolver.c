@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,32 +38,31 @@ struct sts_resolver {
     struct sockwatch **watch; /* indexed by fd */
     size_t nwatch;
     int max_inflight, edns_size;
+    uint64_t tick_ms;
     struct sts_resolver_stats st;
     int closing;
 };
 
 static void pump(struct sts_resolver *r);
+static int configure_socket(ares_socket_t fd, int type, void *data);
 
-static void arm_ares_timer(struct sts_resolver *r);
-
-static void on_timer(uv_timer_t *t)
+/* Timeouts are driven by a fixed tick, not by ares_timeout(): in c-ares 1.18
+ * ares_timeout() walks every outstanding query, so calling it after each
+ * event made a 30,000-query window quadratic. The tick runs only while
+ * queries are outstanding; its period is a small fraction of the timeout. */
+static void on_tick(uv_timer_t *t)
 {
     struct sts_resolver *r = t->data;
     ares_process_fd(r->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
-    arm_ares_timer(r);
+    if (r->st.inflight == 0)
+        uv_timer_stop(&r->ares_timer);
 }
 
 static void arm_ares_timer(struct sts_resolver *r)
 {
-    if (r->closing)
+    if (r->closing || uv_is_active((uv_handle_t *)&r->ares_timer))
         return;
-    struct timeval tv, *tvp = ares_timeout(r->ch, NULL, &tv);
-    if (!tvp) {
-        uv_timer_stop(&r->ares_timer);
-        return;
-    }
-    uint64_t ms = (uint64_t)tvp->tv_sec * 1000 + (uint64_t)(tvp->tv_usec + 999) / 1000;
-    uv_timer_start(&r->ares_timer, on_timer, ms, 0);
+    uv_timer_start(&r->ares_timer, on_tick, r->tick_ms, r->tick_ms);
 }
 
 static void on_poll(uv_poll_t *h, int status, int events)
@@ -76,7 +76,6 @@ static void on_poll(uv_poll_t *h, int status, int events)
     if (status == 0 && (events & UV_WRITABLE))
         wfd = w->fd;
     ares_process_fd(r->ch, rfd, wfd);
-    arm_ares_timer(r);
 }
 
 static void free_watch(uv_handle_t *h)
@@ -145,6 +144,8 @@ struct sts_resolver *sts_resolver_new(uv_loop_t *loop, const struct sts_resolver
     if (r->max_inflight > 30000) /* stay well inside c-ares' 16-bit id space */
         r->max_inflight = 30000;
     r->edns_size = o->edns_size;
+    int to = o->timeout_ms > 0 ? o->timeout_ms : 2000;
+    r->tick_ms = (uint64_t)(to / 8 < 10 ? 10 : to / 8 > 100 ? 100 : to / 8);
 
     struct ares_options ao;
     memset(&ao, 0, sizeof ao);
@@ -187,12 +188,26 @@ struct sts_resolver *sts_resolver_new(uv_loop_t *loop, const struct sts_resolver
             return NULL;
         }
     }
+    ares_set_socket_configure_callback(r->ch, configure_socket, r);
     uv_timer_init(loop, &r->ares_timer);
     r->ares_timer.data = r;
     uv_timer_init(loop, &r->pump_timer);
     r->pump_timer.data = r;
     sts_rl_init(&r->rl, o->rate, uv_now(loop));
     return r;
+}
+
+/* One UDP socket per server carries every query (c-ares 1.18): give it a
+ * receive buffer that holds a full window of answers, or the kernel drops
+ * them and they come back as timeouts. FORCE needs root; fall back quietly. */
+static int configure_socket(ares_socket_t fd, int type, void *data)
+{
+    (void)data;
+    int sz = 8 << 20;
+    if (type == SOCK_DGRAM &&
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof sz) != 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
+    return 0;
 }
 
 static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)

@@ -25,6 +25,7 @@
 
 extern const struct sts_output sts_output_ndjson;
 extern const struct sts_output sts_output_csv;
+extern const struct sts_output sts_output_mxcsv;
 int sts_probe_order(const struct sts_probe *p);
 
 struct scan {
@@ -345,7 +346,7 @@ int sts_scan_run(const struct sts_opts *o)
     if (!s.reader)
         goto fail;
     s.dedup = sts_dedup_new();
-    const struct sts_output *outs[] = {&sts_output_ndjson, &sts_output_csv};
+    const struct sts_output *outs[] = {&sts_output_ndjson, &sts_output_csv, &sts_output_mxcsv};
     for (size_t i = 0; i < sizeof outs / sizeof outs[0]; i++) {
         void *st = outs[i]->open(ctx, err, sizeof err);
         if (!st)

@@ -1,0 +1,103 @@
+/*
+ * The policy stage: HTTPS GET https://mta-sts.<domain>/.well-known/mta-sts.txt
+ * (RFC 8461 3.3) through libcurl on the libuv loop (curl_uv.h), addresses
+ * from the DNS stage (CURLOPT_RESOLVE: no second resolver), then the grammar
+ * (policy_parse.h), MX coverage (RFC 8461 4.1) and TXT/policy consistency.
+ */
+#ifndef STSSCAN_POLICY_H
+#define STSSCAN_POLICY_H
+
+#include "../output/jsonw.h"
+#include "../output/result.h"
+#include "policy_http.h"
+#include "policy_parse.h"
+#include "tls_facts.h"
+
+#define STS_POLICY_HDR_KEEP 256      /* bytes kept of each recorded header value */
+#define STS_POLICY_HDR_CAP 65536     /* total response header bytes before abort */
+#define STS_POLICY_MAX_PFINDINGS 48
+
+/* Outcome of the stage: the first layer that failed. */
+enum sts_policy_status {
+    STS_PST_NOT_RUN = 0,
+    STS_PST_OK,             /* HTTP 200, valid certificate, strict-valid policy */
+    STS_PST_MALFORMED,      /* fetched, but content type or grammar not strict-valid */
+    STS_PST_CERT_INVALID,   /* fetched over a certificate a sender rejects */
+    STS_PST_HTTP_ERROR,     /* non-200, redirect, protocol error, headers too large */
+    STS_PST_TOO_LARGE,      /* body over 64 KiB */
+    STS_PST_TLS_ERROR,
+    STS_PST_CONNECT_ERROR,
+    STS_PST_TIMEOUT,        /* connect, TLS or total timeout (reason says which) */
+    STS_PST_NO_ADDRESS,
+    STS_PST_ERROR,          /* internal error or interrupted */
+    STS_PST__COUNT
+};
+const char *sts_policy_status_name(enum sts_policy_status s);
+
+enum sts_policy_hdr {
+    STS_PH_CONTENT_TYPE = 0,
+    STS_PH_CONTENT_LENGTH,
+    STS_PH_TRANSFER_ENCODING,
+    STS_PH_CONTENT_ENCODING,
+    STS_PH_LOCATION,
+    STS_PH_SERVER,
+    STS_PH_CACHE_CONTROL,
+    STS_PH_LAST_MODIFIED,
+    STS_PH__COUNT
+};
+
+struct sts_policy_result {
+    enum sts_policy_status status;
+    sts_err reason;             /* why status is not ok (first strict failure) */
+    sts_err findings[STS_POLICY_MAX_PFINDINGS]; /* every code, fetch to consistency */
+    size_t nfindings;
+    bool strict_ok;             /* an RFC-exact sender would use this policy */
+    bool lax_ok;                /* a tolerant sender would use it */
+
+    char *url;
+    bool fetched;               /* a request was started */
+    char address[64];           /* address connected to ("" if none) */
+    int port;
+    long http_status;           /* 0 when no response */
+    char http_version[8];       /* "1.1", "2" */
+    char *headers[STS_PH__COUNT]; /* first value of each recorded header, or NULL */
+    unsigned header_count;
+    size_t header_bytes;
+    size_t bytes;               /* body bytes received (kept up to the cap) */
+    bool truncated;             /* the body went over the cap */
+    unsigned char *body;        /* raw body, at most STS_POLICY_BODY_MAX bytes */
+    char sha256[65];            /* of the body, hex; "" when no body */
+    char txt_id[STS_ID_KEEP + 1]; /* the TXT id seen in the same scan */
+    char *error_detail;         /* libcurl's error text, NULL if none */
+
+    double queued_ms, connect_ms, tls_ms, ttfb_ms, total_ms; /* < 0: phase not reached */
+
+    struct sts_tls_facts tls;
+
+    bool parsed;                /* pol holds the grammar verdict */
+    struct sts_policy pol;      /* embedded (probes/smtp.c reads &pol) */
+    struct sts_content_type ctype;
+
+    bool coverage;              /* MX coverage computed */
+    char *mx_host[STS_MAX_MX];
+    struct sts_mx_cover cover[STS_MAX_MX];
+    size_t nmx;
+    size_t uncovered_lax, uncovered_strict;
+};
+
+void sts_policy_result_free(struct sts_policy_result *p);
+
+/* probes/policy_eval.c (pure) */
+void sts_policy_add_finding(struct sts_policy_result *p, sts_err e); /* once per code */
+void sts_policy_fail(struct sts_policy_result *p, enum sts_policy_status st, sts_err e);
+/* Certificate findings; true when a sender rejects it (*first = the first code). */
+bool sts_policy_judge_cert(struct sts_policy_result *p, sts_err *first);
+/* HTTP 200 body: content type, grammar, strict/lax, status, MX coverage vs res->dns.mx. */
+void sts_policy_evaluate_body(struct sts_policy_result *p, const struct sts_result *res,
+                              bool cert_bad, sts_err cert_err);
+/* TXT/policy consistency findings (policy_without_txt, txt_without_policy, ...). */
+void sts_policy_consistency(struct sts_policy_result *p, const struct sts_result *res);
+/* The "policy" value of the NDJSON record (docs/record.md). */
+void sts_policy_json(struct sts_jsonw *w, const struct sts_policy_result *p);
+
+#endif

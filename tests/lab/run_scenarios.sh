@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Scan a lab world with stsscan and compare with its ground truth.
+#   tests/lab/run_scenarios.sh STAGES [WORLD]      e.g.  run_scenarios.sh dns   |  dns,policy isp2017
+# STAGES: comma list of dns,policy,smtp (passed to --probes and to check_truth.py --stages).
+# WORLD (default scenarios) must be part of the running lab; if no lab is up, this script
+# brings WORLD up and takes it down again on exit. A lab running another world is left alone
+# (error). Environment: STSSCAN (binary; default <repo>/build/stsscan), STSSCAN_LAB_DIR,
+# STSSCAN_SCAN_ARGS (extra scanner options, e.g. "--concurrency 50").
+set -euo pipefail
+
+LAB_SRC=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
+REPO=$(cd "$LAB_SRC/../.." && pwd)
+STAGES=${1:?usage: run_scenarios.sh STAGES [WORLD]}
+WORLD=${2:-scenarios}
+STSSCAN=${STSSCAN:-$REPO/build/stsscan}
+export STSSCAN_LAB_DIR=${STSSCAN_LAB_DIR:-$REPO/build/lab-run}
+RUN_DIR=$STSSCAN_LAB_DIR
+LAB=$LAB_SRC/lab
+
+[ -x "$STSSCAN" ] || { echo "run_scenarios: no scanner binary at $STSSCAN (set STSSCAN)" >&2; exit 1; }
+
+started=0
+if ! "$LAB" status --quiet; then
+  "$LAB" up "$WORLD"
+  started=1
+  trap '"$LAB" down' EXIT
+fi
+GEN=$RUN_DIR/gen
+DOMAINS=$GEN/domains-$WORLD.txt
+TRUTH=$GEN/truth-$WORLD.json
+if [ ! -f "$DOMAINS" ] || [ ! -f "$TRUTH" ]; then
+  echo "run_scenarios: the running lab ($RUN_DIR) does not serve world '$WORLD'; bring it down first or start it with: tests/lab/lab up $WORLD" >&2
+  exit 1
+fi
+RESOLVER=$(sed -n 's/^RESOLVER=//p' "$GEN/world.env")
+OUT=$RUN_DIR/scan-$WORLD-${STAGES//,/-}
+rm -rf "$OUT"
+echo "run_scenarios: $STSSCAN scan --resolver $RESOLVER --probes $STAGES -o $OUT $DOMAINS (lab started here: $started)"
+rc=0
+# shellcheck disable=SC2086  # extra options are meant to split
+"$STSSCAN" scan --resolver "$RESOLVER" --probes "$STAGES" ${STSSCAN_SCAN_ARGS:-} -o "$OUT" "$DOMAINS" || rc=$?
+if [ ! -f "$OUT/results.ndjson" ]; then
+  echo "run_scenarios: the scanner wrote no $OUT/results.ndjson (exit $rc)" >&2
+  exit 1
+fi
+[ "$rc" = 0 ] || echo "run_scenarios: note: scanner exit status $rc" >&2
+python3 "$LAB_SRC/check_truth.py" --truth "$TRUTH" --results "$OUT/results.ndjson" --stages "$STAGES"
+exit "$rc"
