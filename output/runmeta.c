@@ -90,6 +90,8 @@ int sts_runmeta_write(struct sts_ctx *ctx, const char *status)
     sts_jw_int(&w, o->dns_max_inflight);
     sts_jw_key(&w, "edns_size");
     sts_jw_int(&w, o->edns_size);
+    sts_jw_key(&w, "dns_sockets");
+    sts_jw_int(&w, o->dns_sockets);
     sts_jw_key(&w, "mx_cache_max");
     sts_jw_int(&w, o->mx_cache_max);
     sts_jw_key(&w, "policy_always");

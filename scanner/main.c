@@ -30,7 +30,8 @@ static void usage_scan(FILE *f)
         "Limits (defaults are safe for the real internet)\n"
         "  -c, --concurrency N    domains in flight (default 1000)\n"
         "      --rate Q           global DNS queries per second, 0 = unlimited (default 1000)\n"
-        "      --dns-max-inflight N  DNS queries outstanding at once (default 4096, max 30000)\n"
+        "      --dns-max-inflight N  DNS queries outstanding at once (default 512, max 30000)\n"
+        "      --dns-sockets N    UDP sockets (c-ares channels) queries are spread over (default 4)\n"
         "DNS\n"
         "      --resolver IP[:PORT]  resolver to use (repeatable; default /etc/resolv.conf)\n"
         "      --dns-timeout MS   first-attempt timeout, doubled per retry (default 2000)\n"
@@ -82,8 +83,8 @@ static int cmd_scan(int argc, char **argv)
     static struct sts_opts o;
     o = (struct sts_opts){.input = "-", .csv_column = 1, .out_dir = "stsscan-out",
                           .probes = "dns", .concurrency = 1000, .rate = 1000,
-                          .dns_timeout_ms = 2000, .dns_tries = 2, .dns_max_inflight = 4096,
-                          .edns_size = 1232, .mx_cache_max = 100000, .progress = -1};
+                          .dns_timeout_ms = 2000, .dns_tries = 2, .dns_max_inflight = 512,
+                          .edns_size = 1232, .dns_sockets = 4, .mx_cache_max = 100000, .progress = -1};
     o.argc = argc;
     o.argv = argv;
     o.policy_connect_timeout_ms = 10000;
@@ -108,7 +109,7 @@ static int cmd_scan(int argc, char **argv)
     enum { O_POL_ALWAYS = 400, O_CAFILE, O_POL_CONNTO, O_POL_TLSTO, O_POL_TO, O_POL_MAXCONNS,
            O_HTTPS_PORT };
     enum { O_CSV = 256, O_CSVCOL, O_PROGRESS, O_NOPROGRESS, O_PROBES, O_RATE, O_RESOLVER,
-           O_DNSTO, O_DNSTRIES, O_EDNS, O_MXCACHE, O_MAXQ };
+           O_DNSTO, O_DNSTRIES, O_EDNS, O_MXCACHE, O_MAXQ, O_DNSSOCK };
     static const struct option lo[] = {
         {"out", required_argument, 0, 'o'},       {"concurrency", required_argument, 0, 'c'},
         {"csv", no_argument, 0, O_CSV},           {"csv-column", required_argument, 0, O_CSVCOL},
@@ -120,6 +121,7 @@ static int cmd_scan(int argc, char **argv)
         {"edns-size", required_argument, 0, O_EDNS},
         {"mx-cache", required_argument, 0, O_MXCACHE},
         {"dns-max-inflight", required_argument, 0, O_MAXQ},
+        {"dns-sockets", required_argument, 0, O_DNSSOCK},
         {"policy-always", no_argument, 0, O_POL_ALWAYS},
         {"ca-file", required_argument, 0, O_CAFILE},
         {"policy-connect-timeout", required_argument, 0, O_POL_CONNTO},
@@ -198,6 +200,11 @@ static int cmd_scan(int argc, char **argv)
             if (num("--mx-cache", optarg, 1, 100000000, &v) < 0)
                 return 2;
             o.mx_cache_max = (int)v;
+            break;
+        case O_DNSSOCK:
+            if (num("--dns-sockets", optarg, 1, 16, &v) < 0)
+                return 2;
+            o.dns_sockets = (int)v;
             break;
         case O_MAXQ:
             if (num("--dns-max-inflight", optarg, 1, 30000, &v) < 0)

@@ -16,6 +16,7 @@ struct sts_opts {
     int dns_tries;
     int dns_max_inflight;
     int edns_size;
+    int dns_sockets;          /* c-ares channels = UDP source ports */
     const char *resolvers[STS_MAX_RESOLVERS];
     int nresolvers;
     int mx_cache_max;         /* host address cache entries */

@@ -21,16 +21,27 @@ struct pending {
     char name[];
 };
 
+/* c-ares 1.18 sends every query to a server over one UDP socket; several
+ * channels spread queries over several source ports, which is what lets a
+ * multi-threaded server (Knot, Unbound with SO_REUSEPORT) use all its workers. */
+#define MAX_CHANNELS 16
+struct chan {
+    struct sts_resolver *r;
+    ares_channel ch;
+};
+
 /* One uv_poll per socket c-ares opens. */
 struct sockwatch {
     uv_poll_t poll;
-    struct sts_resolver *r;
+    struct chan *c;
     ares_socket_t fd;
 };
 
 struct sts_resolver {
     uv_loop_t *loop;
-    ares_channel ch;
+    struct chan chans[MAX_CHANNELS];
+    int nch;
+    unsigned next_ch;
     uv_timer_t ares_timer; /* follows ares_timeout() */
     uv_timer_t pump_timer; /* wakes the queue when the rate limit allows */
     struct sts_ratelimit rl;
@@ -53,7 +64,8 @@ static int configure_socket(ares_socket_t fd, int type, void *data);
 static void on_tick(uv_timer_t *t)
 {
     struct sts_resolver *r = t->data;
-    ares_process_fd(r->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+    for (int i = 0; i < r->nch; i++)
+        ares_process_fd(r->chans[i].ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
     if (r->st.inflight == 0)
         uv_timer_stop(&r->ares_timer);
 }
@@ -68,14 +80,13 @@ static void arm_ares_timer(struct sts_resolver *r)
 static void on_poll(uv_poll_t *h, int status, int events)
 {
     struct sockwatch *w = h->data;
-    struct sts_resolver *r = w->r;
     ares_socket_t rfd = ARES_SOCKET_BAD, wfd = ARES_SOCKET_BAD;
     /* on a poll error let c-ares read the socket and discover the failure itself */
     if (status < 0 || (events & UV_READABLE))
         rfd = w->fd;
     if (status == 0 && (events & UV_WRITABLE))
         wfd = w->fd;
-    ares_process_fd(r->ch, rfd, wfd);
+    ares_process_fd(w->c->ch, rfd, wfd);
 }
 
 static void free_watch(uv_handle_t *h)
@@ -85,7 +96,8 @@ static void free_watch(uv_handle_t *h)
 
 static void on_sock_state(void *data, ares_socket_t fd, int readable, int writable)
 {
-    struct sts_resolver *r = data;
+    struct chan *c = data;
+    struct sts_resolver *r = c->r;
     if (fd < 0)
         return;
     if ((size_t)fd >= r->nwatch) {
@@ -113,7 +125,7 @@ static void on_sock_state(void *data, ares_socket_t fd, int readable, int writab
         w = calloc(1, sizeof *w);
         if (!w)
             return;
-        w->r = r;
+        w->c = c;
         w->fd = fd;
         if (uv_poll_init_socket(r->loop, &w->poll, fd) != 0) {
             free(w);
@@ -163,32 +175,43 @@ struct sts_resolver *sts_resolver_new(uv_loop_t *loop, const struct sts_resolver
         ao.ednspsz = o->edns_size;
         mask |= ARES_OPT_EDNSPSZ;
     }
-    int rc = ares_init_options(&r->ch, &ao, mask);
-    if (rc != ARES_SUCCESS) {
-        snprintf(err, errlen, "c-ares init: %s", ares_strerror(rc));
-        free(r);
-        return NULL;
-    }
+    char *csv = NULL;
     if (o->nservers > 0) {
         size_t len = 1;
         for (int i = 0; i < o->nservers; i++)
             len += strlen(o->servers[i]) + 1;
-        char *csv = calloc(1, len);
+        csv = calloc(1, len);
         for (int i = 0; csv && i < o->nservers; i++) {
             if (i)
                 strcat(csv, ",");
             strcat(csv, o->servers[i]);
         }
-        rc = csv ? ares_set_servers_ports_csv(r->ch, csv) : ARES_ENOMEM;
-        free(csv);
-        if (rc != ARES_SUCCESS) {
-            snprintf(err, errlen, "bad --resolver value: %s", ares_strerror(rc));
-            ares_destroy(r->ch);
+        if (!csv) {
+            snprintf(err, errlen, "out of memory");
             free(r);
             return NULL;
         }
     }
-    ares_set_socket_configure_callback(r->ch, configure_socket, r);
+    int nch = o->sockets > 0 ? (o->sockets > MAX_CHANNELS ? MAX_CHANNELS : o->sockets) : 1;
+    for (r->nch = 0; r->nch < nch; r->nch++) {
+        struct chan *c = &r->chans[r->nch];
+        c->r = r;
+        ao.sock_state_cb_data = c;
+        int rc = ares_init_options(&c->ch, &ao, mask);
+        if (rc == ARES_SUCCESS && csv && (rc = ares_set_servers_ports_csv(c->ch, csv)) != ARES_SUCCESS)
+            ares_destroy(c->ch);
+        if (rc != ARES_SUCCESS) {
+            snprintf(err, errlen, csv ? "bad --resolver value: %s" : "c-ares init: %s",
+                     ares_strerror(rc));
+            for (int i = 0; i < r->nch; i++)
+                ares_destroy(r->chans[i].ch);
+            free(csv);
+            free(r);
+            return NULL;
+        }
+        ares_set_socket_configure_callback(c->ch, configure_socket, r);
+    }
+    free(csv);
     uv_timer_init(loop, &r->ares_timer);
     r->ares_timer.data = r;
     uv_timer_init(loop, &r->pump_timer);
@@ -242,7 +265,7 @@ static void send_one(struct sts_resolver *r, struct pending *p)
         on_answer(p, rc == ARES_EBADNAME ? ARES_EBADNAME : rc, 0, NULL, 0);
         return;
     }
-    ares_send(r->ch, qbuf, qlen, on_answer, p);
+    ares_send(r->chans[r->next_ch++ % (unsigned)r->nch].ch, qbuf, qlen, on_answer, p);
     ares_free_string(qbuf);
 }
 
@@ -309,7 +332,8 @@ void sts_resolver_cancel_all(struct sts_resolver *r)
         free(p);
     }
     r->tail = NULL;
-    ares_cancel(r->ch);
+    for (int i = 0; i < r->nch; i++)
+        ares_cancel(r->chans[i].ch);
 }
 
 static void on_timer_closed(uv_handle_t *h)
@@ -324,7 +348,8 @@ void sts_resolver_free(struct sts_resolver *r)
     if (!r)
         return;
     sts_resolver_cancel_all(r);
-    ares_destroy(r->ch); /* closes sockets: the state callback closes the polls */
+    for (int i = 0; i < r->nch; i++)
+        ares_destroy(r->chans[i].ch); /* closes sockets: the state callback closes the polls */
     for (size_t i = 0; i < r->nwatch; i++)
         if (r->watch[i]) {
             uv_poll_stop(&r->watch[i]->poll);
@@ -347,7 +372,7 @@ char *sts_resolver_servers(const struct sts_resolver *r)
     struct ares_addr_port_node *servers = NULL, *n;
     size_t cap = 1024, len = 0;
     char *out = calloc(1, cap);
-    if (!out || ares_get_servers_ports(r->ch, &servers) != ARES_SUCCESS)
+    if (!out || ares_get_servers_ports(r->chans[0].ch, &servers) != ARES_SUCCESS)
         return out;
     for (n = servers; n && len + 80 < cap; n = n->next) {
         char ip[INET6_ADDRSTRLEN] = "?";

@@ -21,6 +21,7 @@ struct sts_resolver_opts {
     double rate;      /* queries/s, <= 0 unlimited */
     int max_inflight; /* queries handed to c-ares at once */
     int edns_size;    /* advertised UDP payload size (EDNS0), 0 = no EDNS */
+    int sockets;      /* c-ares channels (UDP source ports) per run, 1..16 */
 };
 
 /* status: an ARES_* code. On ARES_SUCCESS abuf holds the raw answer whatever

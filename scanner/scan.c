@@ -337,7 +337,7 @@ int sts_scan_run(const struct sts_opts *o)
     struct sts_resolver_opts ro = {
         .servers = o->resolvers, .nservers = o->nresolvers, .timeout_ms = o->dns_timeout_ms,
         .tries = o->dns_tries, .rate = o->rate, .max_inflight = o->dns_max_inflight,
-        .edns_size = o->edns_size};
+        .edns_size = o->edns_size, .sockets = o->dns_sockets};
     ctx->resolver = sts_resolver_new(ctx->loop, &ro, err, sizeof err);
     if (!ctx->resolver)
         goto fail;
