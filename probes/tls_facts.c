@@ -54,7 +54,11 @@ void sts_tls_facts_from_ssl(SSL *ssl, const char *host, struct sts_tls_facts *f)
         return;
     }
     f->chain_valid = f->verify_code == X509_V_OK;
-    f->name_match = host && X509_check_host(leaf, host, 0, 0, NULL) == 1;
+    /* RFC 6125 6.4.3 lets clients accept partial-label wildcards ("f*.example.com");
+     * most MTAs and browsers do not. Strict: no partial wildcards; lax: allowed. */
+    f->name_match =
+        host && X509_check_host(leaf, host, 0, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL) == 1;
+    f->name_match_lax = host && X509_check_host(leaf, host, 0, 0, NULL) == 1;
     f->subject = name_oneline(X509_get_subject_name(leaf));
     f->issuer = name_oneline(X509_get_issuer_name(leaf));
     f->not_before = asn1_unix(X509_get0_notBefore(leaf));
@@ -115,6 +119,8 @@ void sts_tls_facts_json(struct sts_jsonw *w, const struct sts_tls_facts *f)
     sts_jw_bool(w, f->chain_valid);
     sts_jw_key(w, "name_match");
     sts_jw_bool(w, f->name_match);
+    sts_jw_key(w, "name_match_lax");
+    sts_jw_bool(w, f->name_match_lax);
     sts_jw_key(w, "expired");
     sts_jw_bool(w, f->expired);
     sts_jw_key(w, "not_yet_valid");

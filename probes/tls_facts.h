@@ -22,7 +22,8 @@ struct sts_tls_facts {
     long verify_code;        /* X509_V_OK (0) or the verify error */
     char verify_error[128];  /* X509_verify_cert_error_string */
     bool chain_valid;        /* verify_code == X509_V_OK against the trust store */
-    bool name_match;         /* leaf valid for the expected host (X509_check_host) */
+    bool name_match;         /* valid for the host, no partial-label wildcards (strict) */
+    bool name_match_lax;     /* also accepting partial-label wildcards (f*.example.com) */
     bool expired;            /* now > notAfter */
     bool not_yet_valid;      /* now < notBefore */
     bool self_signed;        /* leaf issuer == subject and it verifies itself */

@@ -64,6 +64,7 @@ TRUTH_CLASSES = {
     "null_mx": ("null MX", expect(NOSTS, NORPT, {"dns.mx.kind": "null_mx",
                                                  "dns.mx.reason": "null_mx"})),
     "implicit_mx": ("no MX, apex A", expect(NOSTS, NORPT, {"dns.mx.kind": "implicit",
+                                                           "dns.mx.status": "absent",
                                                            "dns.mx.reason": "implicit_mx"})),
     "mx_noaddr": ("MX host without address", expect(NOSTS, NORPT, MXOK, {
         "dns.mx.hosts": {"contains": {"error": "mx_no_address"}}})),
