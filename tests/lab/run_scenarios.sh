@@ -35,10 +35,15 @@ fi
 RESOLVER=$(sed -n 's/^RESOLVER=//p' "$GEN/world.env")
 OUT=$RUN_DIR/scan-$WORLD-${STAGES//,/-}
 rm -rf "$OUT"
-echo "run_scenarios: $STSSCAN scan --resolver $RESOLVER --probes $STAGES -o $OUT $DOMAINS (lab started here: $started)"
+LAB_ARGS=()
+# the lab's own CA is the trust anchor of the policy (and SMTP) probes
+if [[ ",$STAGES," =~ ,(policy|smtp), ]] && [ -f "$RUN_DIR/certs/ca.crt" ]; then
+  LAB_ARGS+=(--ca-file "$RUN_DIR/certs/ca.crt")
+fi
+echo "run_scenarios: $STSSCAN scan --resolver $RESOLVER --probes $STAGES ${LAB_ARGS[*]} ${STSSCAN_SCAN_ARGS:-} -o $OUT $DOMAINS (lab started here: $started)"
 rc=0
 # shellcheck disable=SC2086  # extra options are meant to split
-"$STSSCAN" scan --resolver "$RESOLVER" --probes "$STAGES" ${STSSCAN_SCAN_ARGS:-} -o "$OUT" "$DOMAINS" || rc=$?
+"$STSSCAN" scan --resolver "$RESOLVER" --probes "$STAGES" "${LAB_ARGS[@]}" ${STSSCAN_SCAN_ARGS:-} -o "$OUT" "$DOMAINS" || rc=$?
 if [ ! -f "$OUT/results.ndjson" ]; then
   echo "run_scenarios: the scanner wrote no $OUT/results.ndjson (exit $rc)" >&2
   exit 1
