@@ -347,7 +347,7 @@ def build(arg=None):
                  "dns.mta_sts.strict": False})
     w.shim("_mta-sts.dns-garbage.test", "garbage")
     # ---------------- policy over HTTPS (RFC 8461 3.2, 3.3) ------------------------------
-    # Expectations under policy.* are provisional names (the policy probe is issue 5).
+    # Reason names: the policy section of scanner/err.def.
     def pol_ok(mode, mx=("mx.good.test",), max_age=86400, **more):
         e = {"policy.status": "ok", "policy.reason": None, "policy.strict": True,
              "policy.mode": mode, "policy.mx": list(mx), "policy.max_age": max_age}
@@ -375,92 +375,94 @@ def build(arg=None):
           "RFC 8461 3.2, 4.1", dict(DEFAULT_POLICY, mx=["mx.good.test", "*.provider.example"]),
           pol_ok("enforce", mx=("mx.good.test", "*.provider.example")))
     pcase("pol-404", "policy URL answers 404", "RFC 8461 3.3",
-          {"status": 404}, pol_bad("http_status", **{"policy.http_status": 404}))
+          {"status": 404}, pol_bad("policy_http_status", **{"policy.http_status": 404}))
     pcase("pol-500", "policy URL answers 500", "RFC 8461 3.3",
-          {"status": 500}, pol_bad("http_status", **{"policy.http_status": 500}))
+          {"status": 500}, pol_bad("policy_http_status", **{"policy.http_status": 500}))
     pcase("pol-301", "policy URL answers 301 (redirects MUST NOT be followed)", "RFC 8461 3.3",
           {"redirect": "https://mta-sts.pol-enforce.test/.well-known/mta-sts.txt"},
-          pol_bad("http_redirect", **{"policy.http_status": 301}))
+          pol_bad("policy_redirect", **{"policy.http_status": 301}))
     pcase("pol-content-type", "valid body served as application/octet-stream",
           "RFC 8461 3.2 (media type text/plain)",
           dict(DEFAULT_POLICY, content_type="application/octet-stream"),
-          pol_bad("content_type", lax=True))
+          pol_bad("policy_content_type", lax=True))
     pcase("pol-lf-only", "valid policy with LF line ends (CRLF in the ABNF; lax accepts)",
           "RFC 8461 3.2", dict(DEFAULT_POLICY, eol="\n"),
           {"policy.lax": True, "policy.mode": "enforce",
-           "policy.findings": {"contains": "policy_lf_only"}})
+           "policy.findings": {"contains": "policy_lf_line_ends"}})
     pcase("pol-html", "HTML page served with 200 and text/html", "RFC 8461 3.2",
           {"body": "<html><body><h1>Welcome to nginx!</h1></body></html>\n",
-           "content_type": "text/html"}, pol_bad("content_type"))
+           "content_type": "text/html"}, pol_bad("policy_content_type", lax=None))
     pcase("pol-10mb", "10 MB body (policy larger than any sane cap)", "RFC 8461 3.3",
           {"size": 10 * 1024 * 1024}, pol_bad("policy_too_large"))
     pcase("pol-stall", "TLS handshake completes, then the server never answers",
           "RFC 8461 3.3 (timeouts)", dict(DEFAULT_POLICY, server="stall"),
-          pol_bad("http_timeout"))
+          pol_bad("policy_timeout"))
     pcase("pol-drip", "valid policy sent at 1 byte per second", "RFC 8461 3.3 (timeouts)",
-          dict(DEFAULT_POLICY, server="drip"), pol_bad("http_timeout"))
+          dict(DEFAULT_POLICY, server="drip"), pol_bad("policy_timeout"))
     pcase("pol-reset", "TCP reset in the middle of the TLS handshake", "RFC 8461 3.3",
-          dict(DEFAULT_POLICY, server="reset"), pol_bad("tls_handshake"))
+          dict(DEFAULT_POLICY, server="reset"),
+          pol_bad({"any_of": ["policy_tls_failed", "policy_connect_failed"]}))
     pcase("pol-unknown-key", "valid policy plus an unknown key (ignored)", "RFC 8461 3.2",
           dict(DEFAULT_POLICY, extra=["colour: blue"]),
           pol_ok("enforce", **{"policy.findings": {"contains": "policy_unknown_key"}}))
     pcase("pol-missing-mx", "policy with mode enforce but no mx line", "RFC 8461 3.2",
           {"body": "version: STSv1\r\nmode: enforce\r\nmax_age: 86400\r\n"},
-          pol_bad("policy_missing_field"))
+          pol_bad("policy_mx_missing"))
     pcase("pol-missing-version", "policy without version line", "RFC 8461 3.2",
           {"body": "mode: enforce\r\nmx: mx.good.test\r\nmax_age: 86400\r\n"},
-          pol_bad("policy_missing_field"))
+          pol_bad("policy_version_missing"))
     pcase("pol-max-age-big", "max_age 31557601 (above the 31557600 maximum)", "RFC 8461 3.2",
-          dict(DEFAULT_POLICY, max_age=31557601), pol_bad("max_age_too_big"))
+          dict(DEFAULT_POLICY, max_age=31557601),
+          pol_bad("policy_max_age_too_large", lax=True))  # lax clamps
     pcase("pol-bad-mode", "mode misspelt 'enforcing'", "RFC 8461 3.2",
-          dict(DEFAULT_POLICY, mode="enforcing"), pol_bad("policy_bad_mode"))
+          dict(DEFAULT_POLICY, mode="enforcing"), pol_bad("policy_mode_bad"))
     pcase("pol-cert-wrong-name", "certificate for another name (mta-sts.wrong.test)",
           "RFC 8461 3.3 (valid for the host name)", dict(DEFAULT_POLICY, cert="wrong"),
-          pol_bad("tls_cert_name"))
+          pol_bad("policy_cert_name_mismatch"))
     pcase("pol-cert-expired", "certificate expired (signed under faketime, 2020)",
-          "RFC 8461 3.3", dict(DEFAULT_POLICY, cert="expired"), pol_bad("tls_cert_expired"))
+          "RFC 8461 3.3", dict(DEFAULT_POLICY, cert="expired"), pol_bad("policy_cert_expired"))
     pcase("pol-cert-self", "self-signed certificate", "RFC 8461 3.3",
-          dict(DEFAULT_POLICY, cert="self"), pol_bad("tls_cert_untrusted"))
+          dict(DEFAULT_POLICY, cert="self"), pol_bad("policy_cert_untrusted"))
 
     # ---------------- SMTP STARTTLS per MX (RFC 3207; RFC 8461 4, 5) ----------------------
-    # Expectations under smtp.* are provisional names (the SMTP probe is issue 6).
+    # Reason names: the SMTP section of scanner/err.def.
+    # (mode, what, reason of the address (null = TLS fine), STARTTLS as advertised)
     smtp_cases = [
-        ("starttls", "Postfix, STARTTLS with a valid certificate", None,
-         {"starttls": True, "tls": True, "verify_ok": True}),
-        ("none", "Postfix without STARTTLS", "starttls_missing", {"starttls": False}),
-        ("self-signed", "Postfix, STARTTLS with a self-signed certificate", "tls_cert_untrusted",
-         {"starttls": True, "verify_ok": False}),
-        ("expired", "Postfix, STARTTLS with an expired certificate", "tls_cert_expired",
-         {"starttls": True, "verify_ok": False}),
+        ("starttls", "Postfix, STARTTLS with a valid certificate", None, "offered"),
+        ("none", "Postfix without STARTTLS", "starttls_absent", "absent"),
+        ("self-signed", "Postfix, STARTTLS with a self-signed certificate", "cert_untrusted",
+         "offered"),
+        ("expired", "Postfix, STARTTLS with an expired certificate", "cert_expired", "offered"),
         ("wrong-name", "Postfix, STARTTLS with a certificate for another name",
-         "tls_cert_name", {"starttls": True, "verify_ok": False}),
+         "cert_name_mismatch", "offered"),
         ("garble", "middlebox: 250-STARTTLS rewritten to 250-XXXXXXXA (same length)",
-         "starttls_garbled", {"starttls": False, "downgrade": "garbled"}),
-        ("strip", "middlebox: STARTTLS line removed from the EHLO reply", "starttls_missing",
-         {"starttls": False}),
-        ("reject454", "STARTTLS advertised, answered 454", "starttls_rejected",
-         {"starttls": True, "downgrade": "rejected"}),
-        ("reject502", "STARTTLS advertised, answered 502", "starttls_rejected",
-         {"starttls": True, "downgrade": "rejected"}),
-        ("reject500", "STARTTLS advertised, answered 500", "starttls_rejected",
-         {"starttls": True, "downgrade": "rejected"}),
+         "starttls_garbled", "garbled"),
+        ("strip", "middlebox: STARTTLS line removed from the EHLO reply", "starttls_absent",
+         "absent"),
+        ("reject454", "STARTTLS advertised, answered 454", "starttls_rejected", "offered"),
+        ("reject502", "STARTTLS advertised, answered 502", "starttls_rejected", "offered"),
+        ("reject500", "STARTTLS advertised, answered 500", "starttls_rejected", "offered"),
         ("plaintext-after-220", "220 Ready to start TLS, then plaintext instead of TLS",
-         "tls_handshake", {"starttls": True, "downgrade": "plaintext_after_220"}),
-        ("endless-ehlo", "EHLO reply that never ends (250- lines forever)", "smtp_reply_too_long",
-         {}),
-        ("slow-banner", "banner only after 30 s", "smtp_timeout", {}),
-        ("garbage-after-starttls", "220 to STARTTLS, then random bytes", "tls_handshake",
-         {"starttls": True}),
-        ("close", "connection closed at once, no banner", "smtp_connection_closed", {}),
+         "starttls_not_tls", "offered"),
+        ("endless-ehlo", "EHLO reply that never ends (250- lines forever)", "reply_too_long",
+         None),
+        ("slow-banner", "banner only after 30 s (scan with --smtp-reply-timeout < 30000)",
+         "banner_timeout", None),
+        ("garbage-after-starttls", "220 to STARTTLS, then random bytes", "starttls_not_tls",
+         "offered"),
+        ("close", "connection closed at once, no banner", "connection_closed", None),
     ]
-    for mode, what, reason, facts in smtp_cases:
+    for mode, what, reason, adv in smtp_cases:
         host = "mx.smtp-%s.test" % mode
         addr = SMTP_ADDR[mode]
         if addr == "127.0.25.1":
             w.mx_valid_names.add(host)
-        fact = {"host": host, "ip": addr, "reason": reason}
-        fact.update(facts)
-        case("smtp-" + mode, "SMTP: " + what, "RFC 3207; RFC 8461 5",
+        a = {"ip": addr, "tls_reason": reason, "starttls_advertised": adv}
+        if mode == "garble":
+            a["garbled_token"] = "XXXXXXXA"
+        fact = {"host": host, "tls_ok": reason is None,
+                "reasons": [] if reason is None else [reason], "addrs": [a]}
+        case("smtp-" + mode, "SMTP: " + what, "RFC 3207; RFC 8461 4.2, 5",
              sts="v=STSv1; id=smtp1", mx=(("10", host + "."),),
              records=[(host + ".", "A", addr)],
              policy=dict(DEFAULT_POLICY, mx=[host]),
