@@ -99,6 +99,13 @@ int sts_dnsmsg_parse(struct sts_dnsmsg *m, const unsigned char *buf, size_t len)
         off += 4;
     }
     m->an_off = off;
+    /* Validate the whole answer section now: a header that promises answers
+     * the body does not hold is a malformed reply (dns_malformed_answer), not
+     * an empty one that would read as NODATA. */
+    struct sts_dnsrr rr;
+    for (unsigned i = 0; i < m->ancount; i++)
+        if (sts_dnsmsg_next(m, &off, &rr) < 0)
+            return -1;
     return 0;
 }
 

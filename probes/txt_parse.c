@@ -117,7 +117,7 @@ static void keep(char *dst, size_t cap, const unsigned char *s, size_t n)
 
 /* ---- record selection --------------------------------------------------- */
 
-enum kind { K_OTHER, K_SPF, K_LOOK, K_EXACT };
+enum kind { K_OTHER, K_SPF, K_VERSION, K_LOOK, K_EXACT };
 
 /* K_EXACT: begins with the tag byte-for-byte, followed by end, WSP or ";"
  * (what RFC 8461 3.1 / RFC 8460 3 select). K_LOOK: after leading blanks, the
@@ -140,6 +140,10 @@ static enum kind classify(const struct sts_bytes *r, const char *tag)
     }
     if (ci_prefix(p + i, n - i, "v=spf1", 6))
         return K_SPF;
+    /* The same family with another version ("v=STSv2", "v=TLSRPTv10"): not
+     * a record a sender may use, but the publisher meant one of ours. */
+    if (tl > 1 && ci_prefix(p + i, n - i, tag, tl - 1))
+        return K_VERSION;
     return K_OTHER;
 }
 
@@ -538,7 +542,7 @@ static void parse(const struct profile *pf, const struct sts_bytes *recs, size_t
     size_t exact = 0, look = 0;
     int first_exact = -1, first_look = -1;
     enum kind k0 = K_OTHER;
-    bool spf = false, other = false;
+    bool spf = false, other = false, version = false;
     for (size_t i = 0; i < n && i < (size_t)INT32_MAX; i++) {
         enum kind k = classify(&recs[i], pf->tag);
         if (i == 0)
@@ -549,13 +553,17 @@ static void parse(const struct profile *pf, const struct sts_bytes *recs, size_t
             first_look = (int)i;
         spf |= k == K_SPF;
         other |= k == K_OTHER;
+        version |= k == K_VERSION;
     }
     if (look == 0) {
         /* Project decision: TXT records exist but none is ours. Status
          * MALFORMED (not ABSENT) so SPF-like junk at _mta-sts is visible. */
         out->status = STS_ST_MALFORMED;
         out->chosen = 0;
-        flag(&j, k0 == K_SPF ? STS_E_TXT_SPF_LIKE : STS_E_TXT_NOT_STS, true, true);
+        if (version) /* the most telling reason: an unknown version of ours */
+            flag(&j, pf->bad_version, true, true);
+        else
+            flag(&j, k0 == K_SPF ? STS_E_TXT_SPF_LIKE : STS_E_TXT_NOT_STS, true, true);
         if (spf)
             flag(&j, STS_E_TXT_SPF_LIKE, true, true);
         if (other)

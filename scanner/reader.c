@@ -30,7 +30,7 @@ struct sts_reader {
     size_t cur_len, cur_cap;
     int cur_over; /* line exceeded STS_INPUT_LINE_MAX: keep a prefix, flag it */
     /* CSV row state */
-    size_t col;
+    size_t col, first_len;
     int have_field, row_skip;
     /* ring of ready items */
     struct sts_item *items;
@@ -128,6 +128,8 @@ static void csv_field(void *data, size_t n, void *arg)
     struct sts_reader *r = arg;
     if (r->col == 0 && n > 0 && ((const char *)data)[0] == '#')
         r->row_skip = 1; /* a comment row */
+    if (r->col == 0)
+        r->first_len = n;
     if ((int)r->col + 1 == r->csv_column) {
         r->cur_len = 0;
         r->cur_over = 0;
@@ -144,8 +146,10 @@ static void csv_row(int c, void *arg)
     r->line++;
     if (r->row_skip)
         emit(r, "", 0, STS_OK, true);
-    else if (!r->have_field)
-        emit(r, "", 0, r->col <= 1 ? STS_OK : STS_E_INPUT_CSV_COLUMN, r->col <= 1);
+    else if (!r->have_field && r->col <= 1 && r->first_len == 0)
+        emit(r, "", 0, STS_OK, true); /* a blank row */
+    else if (!r->have_field) /* a row too short for --csv-column: keep the row as input */
+        emit(r, r->cur ? r->cur : "", 0, STS_E_INPUT_CSV_COLUMN, false);
     else
         emit(r, r->cur ? r->cur : "", r->cur_len, r->cur_over ? STS_E_INPUT_TOO_LONG : STS_OK,
              false);

@@ -109,8 +109,17 @@ static void t_absent_and_not_sts(void **st)
     VERDICT(STS_ST_MALFORMED, STS_E_TXT_SPF_LIKE, false, false);
     sts("google-site-verification=abc");
     VERDICT(STS_ST_MALFORMED, STS_E_TXT_NOT_STS, false, false);
-    sts("v=STSv10; id=1"); /* another version is not ours */
-    VERDICT(STS_ST_MALFORMED, STS_E_TXT_NOT_STS, false, false);
+    sts("v=STSv10; id=1"); /* another version: not usable, but meant as ours */
+    VERDICT(STS_ST_MALFORMED, STS_E_TXT_BAD_VERSION, false, false);
+    assert_false(has(STS_E_TXT_NOT_STS));
+    sts("v=STSv2; id=20240101");
+    VERDICT(STS_ST_MALFORMED, STS_E_TXT_BAD_VERSION, false, false);
+    rpt("v=TLSRPTv2; rua=mailto:a@example.com");
+    VERDICT(STS_ST_MALFORMED, STS_E_RPT_BAD_VERSION, false, false);
+    const char *v2spf[] = {"v=spf1 -all", "v=STSv2; id=1", NULL};
+    parse_list(false, v2spf);
+    VERDICT(STS_ST_MALFORMED, STS_E_TXT_BAD_VERSION, false, false);
+    assert_true(has(STS_E_TXT_SPF_LIKE));
     const char *mix[] = {"hello", "v=spf1 -all", NULL};
     parse_list(false, mix);
     VERDICT(STS_ST_MALFORMED, STS_E_TXT_NOT_STS, false, false);
