@@ -46,7 +46,8 @@ static int grow(struct sts_buf *b, size_t need)
 
 void sts_buf_add(struct sts_buf *b, const void *p, size_t n)
 {
-    if (grow(b, n) < 0)
+    /* hot path of every record: skip grow() when it fits */
+    if (b->len + n + 1 > b->cap && grow(b, n) < 0)
         return;
     memcpy(b->data + b->len, p, n);
     b->len += n;
@@ -55,7 +56,10 @@ void sts_buf_add(struct sts_buf *b, const void *p, size_t n)
 
 void sts_buf_addc(struct sts_buf *b, char c)
 {
-    sts_buf_add(b, &c, 1);
+    if (b->len + 2 > b->cap && grow(b, 1) < 0)
+        return;
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
 }
 
 void sts_buf_adds(struct sts_buf *b, const char *s)

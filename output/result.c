@@ -84,6 +84,7 @@ void sts_result_free(struct sts_result *r)
         sts_addr_lookup_clear(&r->dns.mx.mx[i].a);
         sts_addr_lookup_clear(&r->dns.mx.mx[i].aaaa);
     }
+    free(r->dns.mx.mx);
     sts_addr_lookup_clear(&r->dns.policy_a);
     sts_addr_lookup_clear(&r->dns.policy_aaaa);
     sts_policy_result_free(r->policy);

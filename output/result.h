@@ -22,7 +22,7 @@
 #define STS_ID_MAX 32        /* RFC 8461 3.1: 1*32(ALPHA / DIGIT) */
 #define STS_ID_KEEP 64       /* longer ids are truncated in output, flagged */
 #define STS_MAX_RUA 8
-#define STS_RUA_URI_MAX 512
+#define STS_RUA_URI_MAX 256  /* longer URIs are truncated here; records[] keeps the text */
 #define STS_MAX_FINDINGS 12
 #define STS_MAX_MX 32
 #define STS_MAX_ADDRS 16
@@ -126,7 +126,7 @@ const char *sts_mx_kind_name(enum sts_mx_kind k);
 struct sts_mx_lookup {
     struct sts_query q;
     enum sts_mx_kind kind;
-    struct sts_mx mx[STS_MAX_MX];
+    struct sts_mx *mx;       /* nmx entries (allocated: most domains have 1-3) */
     size_t nmx;
     size_t nmx_total;        /* as published, may exceed STS_MAX_MX */
 };

@@ -169,6 +169,15 @@ static void on_mx(struct sts_dnsq *q, const struct sts_dnsmsg *m, const char *fi
     sts_dnsq_to_query(q, &ml->q, res->domain);
     bool null_mx = false;
     if (q->status == STS_ST_OK && m) {
+        /* room for every MX the answer can hold (capped), or the implicit one */
+        size_t room = m->ancount < STS_MAX_MX ? (m->ancount ? m->ancount : 1) : STS_MAX_MX;
+        ml->mx = calloc(room, sizeof *ml->mx);
+        if (!ml->mx) {
+            ml->q.status = STS_ST_ERROR;
+            ml->q.err = STS_E_INTERNAL;
+            unref(dj);
+            return;
+        }
         size_t off = m->an_off;
         struct sts_dnsrr rr;
         for (unsigned i = 0; i < m->ancount; i++) {
@@ -187,7 +196,7 @@ static void on_mx(struct sts_dnsq *q, const struct sts_dnsmsg *m, const char *fi
             bool dup = false;
             for (size_t k = 0; k < ml->nmx; k++)
                 dup = dup || strcmp(ml->mx[k].host, host) == 0;
-            if (dup || ml->nmx >= STS_MAX_MX)
+            if (dup || ml->nmx >= room)
                 continue;
             struct sts_mx *mx = &ml->mx[ml->nmx++];
             mx->pref = (uint16_t)((m->buf[rr.rdoff] << 8) | m->buf[rr.rdoff + 1]);

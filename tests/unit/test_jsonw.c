@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -67,12 +68,36 @@ static void test_truncated_utf8_at_end(void **state)
     sts_buf_free(&b);
 }
 
+static void test_doubles(void **state)
+{
+    (void)state;
+    /* the fast fixed-point path must print what printf prints */
+    /* (values within an ulp of a rounding tie, like 1.2345, may differ in the last digit) */
+    const double vals[] = {0.0, 1.23456, 0.0004, -2.5, 31557600.0, 123.9996, 0.6, 99.99949,
+                           1e300, -0.0001, 7.0};
+    const int decs[] = {3, 3, 3, 1, 0, 3, 0, 3, 3, 3, 6};
+    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+        struct sts_buf b;
+        struct sts_jsonw w;
+        char want[512];
+        sts_buf_init(&b);
+        sts_jw_init(&w, &b);
+        sts_jw_double(&w, vals[i], decs[i]);
+        snprintf(want, sizeof want, "%.*f", decs[i], vals[i]);
+        if (strcmp(want, "-0.000") == 0) /* we never print a negative zero */
+            strcpy(want, "0.000");
+        assert_string_equal(b.data, want);
+        sts_buf_free(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nesting),
         cmocka_unit_test(test_escaping),
         cmocka_unit_test(test_truncated_utf8_at_end),
+        cmocka_unit_test(test_doubles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
