@@ -114,7 +114,7 @@ static void addr_list(struct csvout *c, const struct sts_addr_lookup *a, int *n)
 
 static void policy_cells(struct csvout *c, const struct sts_policy_result *p)
 {
-    const struct sts_policy *pol = p && p->parsed ? &p->pol : NULL;
+    const struct sts_policy *pol = p && p->parsed ? p->pol : NULL;
     const struct sts_tls_facts *t = p && p->tls.present ? &p->tls : NULL;
     cell_str(c, p ? sts_policy_status_name(p->status) : "");
     cell_err(c, p ? p->reason : STS_OK);

@@ -75,7 +75,7 @@ struct sts_policy_result {
     struct sts_tls_facts tls;
 
     bool parsed;                /* pol holds the grammar verdict */
-    struct sts_policy pol;      /* embedded (probes/smtp.c reads &pol) */
+    struct sts_policy *pol;     /* parsed body; NULL until a body was parsed (parsed == true) */
     struct sts_content_type ctype;
 
     bool coverage;              /* MX coverage computed */

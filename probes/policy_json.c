@@ -86,7 +86,7 @@ static void coverage(struct sts_jsonw *w, const struct sts_policy_result *p)
         sts_jw_key(w, "host");
         sts_jw_str(w, p->mx_host[i]);
         sts_jw_key(w, "pattern");
-        sts_jw_str(w, c->lax_idx >= 0 ? p->pol.mx[c->lax_idx].pattern : NULL);
+        sts_jw_str(w, c->lax_idx >= 0 ? p->pol->mx[c->lax_idx].pattern : NULL);
         sts_jw_key(w, "strict");
         sts_jw_bool(w, c->strict_idx >= 0);
         sts_jw_key(w, "lax");
@@ -126,17 +126,17 @@ void sts_policy_json(struct sts_jsonw *w, const struct sts_policy_result *p)
     sts_jw_bool(w, p->lax_ok);
     /* the effective policy at a glance (from parsed; null when not parsed) */
     sts_jw_key(w, "mode");
-    sts_jw_str(w, p->parsed ? sts_policy_mode_name(p->pol.mode) : NULL);
+    sts_jw_str(w, p->parsed ? sts_policy_mode_name(p->pol->mode) : NULL);
     sts_jw_key(w, "max_age");
-    if (p->parsed && p->pol.has_max_age && p->pol.max_age_valid)
-        sts_jw_uint(w, p->pol.max_age);
+    if (p->parsed && p->pol->has_max_age && p->pol->max_age_valid)
+        sts_jw_uint(w, p->pol->max_age);
     else
         sts_jw_null(w);
     sts_jw_key(w, "mx");
     if (p->parsed) {
         sts_jw_arr(w);
-        for (size_t i = 0; i < p->pol.nmx; i++)
-            sts_jw_str(w, p->pol.mx[i].pattern);
+        for (size_t i = 0; i < p->pol->nmx; i++)
+            sts_jw_str(w, p->pol->mx[i].pattern);
         sts_jw_aend(w);
     } else {
         sts_jw_null(w);
@@ -197,7 +197,7 @@ void sts_policy_json(struct sts_jsonw *w, const struct sts_policy_result *p)
         sts_jw_null(w);
     sts_jw_key(w, "parsed");
     if (p->parsed)
-        parsed(w, &p->pol);
+        parsed(w, p->pol);
     else
         sts_jw_null(w);
     coverage(w, p);
@@ -216,5 +216,6 @@ void sts_policy_result_free(struct sts_policy_result *p)
     for (size_t i = 0; i < p->nmx; i++)
         free(p->mx_host[i]);
     sts_tls_facts_free(&p->tls);
+    free(p->pol);
     free(p);
 }

@@ -43,7 +43,7 @@ struct sjob {
 static const struct sts_policy *policy_of(const struct sts_result *r)
 {
     const struct sts_policy_result *p = r->policy;
-    return p && p->parsed && p->lax_ok ? &p->pol : NULL;
+    return p && p->parsed && p->lax_ok ? p->pol : NULL;
 }
 
 bool sts_smtp_policy_view(const struct sts_result *r, enum sts_policy_mode *mode,
