@@ -28,6 +28,15 @@ void sts_jw_err(struct sts_jsonw *w, sts_err e)
         sts_jw_str(w, sts_err_name(e));
 }
 
+void sts_jw_ms(struct sts_jsonw *w, const char *key, double v)
+{
+    sts_jw_key(w, key);
+    if (v < 0)
+        sts_jw_null(w);
+    else
+        sts_jw_double(w, v, 3);
+}
+
 static void rcode(struct sts_jsonw *w, int rc)
 {
     if (rc < 0)

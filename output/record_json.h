@@ -11,6 +11,8 @@ void sts_record_json(struct sts_buf *b, const struct sts_result *r);
 void sts_iso_time(char out[32], double unix_seconds);
 /* Emit a code name, or null for STS_OK (helper shared by stage writers). */
 void sts_jw_err(struct sts_jsonw *w, sts_err e);
+/* key: milliseconds with 3 decimals, or null when v < 0 (phase never reached) */
+void sts_jw_ms(struct sts_jsonw *w, const char *key, double v);
 
 /* Later stages provide their JSON writers (probes/policy.h, probes/smtp.h). */
 

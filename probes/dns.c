@@ -35,13 +35,9 @@ static void unref(struct dns_job *dj)
 
 static void collect_txt(const struct sts_dnsmsg *m, const char *final, struct sts_txt_lookup *t)
 {
-    size_t off = m->an_off;
+    struct sts_dnsiter it = STS_DNSITER_INIT(m);
     struct sts_dnsrr rr;
-    for (unsigned i = 0; i < m->ancount && t->nrecords < STS_MAX_TXT_RECORDS; i++) {
-        if (sts_dnsmsg_next(m, &off, &rr) < 0)
-            break;
-        if (rr.type != STS_T_TXT || !sts_dnsname_eq(rr.name, final))
-            continue;
+    while (t->nrecords < STS_MAX_TXT_RECORDS && sts_dnsmsg_next_of(m, &it, final, STS_T_TXT, &rr)) {
         /* RDATA: one or more <length><bytes> character-strings, concatenated
          * into one record (RFC 8461 3.1, RFC 8460 3) */
         char *rec = malloc((size_t)rr.rdlen + 1);
@@ -178,12 +174,10 @@ static void on_mx(struct sts_dnsq *q, const struct sts_dnsmsg *m, const char *fi
             unref(dj);
             return;
         }
-        size_t off = m->an_off;
+        struct sts_dnsiter it = STS_DNSITER_INIT(m);
         struct sts_dnsrr rr;
-        for (unsigned i = 0; i < m->ancount; i++) {
-            if (sts_dnsmsg_next(m, &off, &rr) < 0)
-                break;
-            if (rr.type != STS_T_MX || !sts_dnsname_eq(rr.name, final) || rr.rdlen < 3)
+        while (sts_dnsmsg_next_of(m, &it, final, STS_T_MX, &rr)) {
+            if (rr.rdlen < 3)
                 continue;
             char host[STS_DNS_NAME_MAX];
             if (sts_dnsmsg_name(m->buf, m->len, rr.rdoff + 2, host, sizeof host, NULL) < 0)

@@ -127,6 +127,21 @@ int sts_dnsmsg_next(const struct sts_dnsmsg *m, size_t *off, struct sts_dnsrr *r
     return 0;
 }
 
+bool sts_dnsmsg_next_of(const struct sts_dnsmsg *m, struct sts_dnsiter *it, const char *name,
+                        int type, struct sts_dnsrr *rr)
+{
+    while (it->i < m->ancount) {
+        it->i++;
+        if (sts_dnsmsg_next(m, &it->off, rr) < 0) {
+            it->i = m->ancount; /* cannot happen after sts_dnsmsg_parse validated it */
+            return false;
+        }
+        if (rr->type == type && sts_dnsname_eq(rr->name, name))
+            return true;
+    }
+    return false;
+}
+
 bool sts_dnsname_eq(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);

@@ -42,6 +42,18 @@ int sts_dnsmsg_parse(struct sts_dnsmsg *m, const unsigned char *buf, size_t len)
  * the start; callers walk with sts_dnsmsg_next instead. */
 int sts_dnsmsg_next(const struct sts_dnsmsg *m, size_t *off, struct sts_dnsrr *rr);
 
+/* Iterate the answer RRs of one type owned by one name (the records that
+ * answer a question once its CNAME chain is followed):
+ *     struct sts_dnsiter it = STS_DNSITER_INIT(m);
+ *     while (sts_dnsmsg_next_of(m, &it, final, STS_T_TXT, &rr)) ...          */
+struct sts_dnsiter {
+    size_t off;
+    unsigned i;
+};
+#define STS_DNSITER_INIT(m) {(m)->an_off, 0}
+bool sts_dnsmsg_next_of(const struct sts_dnsmsg *m, struct sts_dnsiter *it, const char *name,
+                        int type, struct sts_dnsrr *rr);
+
 /* Decompress a domain name at off into out (lowercased, no trailing dot, root
  * = ""). *end receives the offset after the name in place. 0 or -1. */
 int sts_dnsmsg_name(const unsigned char *buf, size_t len, size_t off, char *out, size_t outsz,

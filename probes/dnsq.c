@@ -9,14 +9,11 @@
 
 size_t sts_dnsq_count(const struct sts_dnsmsg *m, const char *name, int type)
 {
-    size_t off = m->an_off, n = 0;
+    struct sts_dnsiter it = STS_DNSITER_INIT(m);
     struct sts_dnsrr rr;
-    for (unsigned i = 0; i < m->ancount; i++) {
-        if (sts_dnsmsg_next(m, &off, &rr) < 0)
-            break;
-        if (rr.type == type && sts_dnsname_eq(rr.name, name))
-            n++;
-    }
+    size_t n = 0;
+    while (sts_dnsmsg_next_of(m, &it, name, type, &rr))
+        n++;
     return n;
 }
 
@@ -186,13 +183,11 @@ void sts_dnsq_to_addrs(struct sts_dnsq *q, const struct sts_dnsmsg *m, const cha
     out->latency_ms = q->latency_ms;
     if (q->status != STS_ST_OK || !m)
         return;
-    size_t off = m->an_off;
+    struct sts_dnsiter it = STS_DNSITER_INIT(m);
     struct sts_dnsrr rr;
     size_t want = q->type == STS_T_A ? 4 : 16;
-    for (unsigned i = 0; i < m->ancount && out->naddrs < STS_MAX_ADDRS; i++) {
-        if (sts_dnsmsg_next(m, &off, &rr) < 0)
-            break;
-        if (rr.type != q->type || rr.rdlen != want || !sts_dnsname_eq(rr.name, final))
+    while (out->naddrs < STS_MAX_ADDRS && sts_dnsmsg_next_of(m, &it, final, q->type, &rr)) {
+        if (rr.rdlen != want)
             continue;
         char ip[INET6_ADDRSTRLEN];
         inet_ntop(want == 4 ? AF_INET : AF_INET6, m->buf + rr.rdoff, ip, sizeof ip);

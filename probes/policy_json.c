@@ -18,14 +18,6 @@ static const char *const hdr_keys[STS_PH__COUNT] = {
     "content_type", "content_length", "transfer_encoding", "content_encoding",
     "location", "server", "cache_control", "last_modified"};
 
-static void ms(struct sts_jsonw *w, const char *key, double v)
-{
-    sts_jw_key(w, key);
-    if (v < 0)
-        sts_jw_null(w);
-    else
-        sts_jw_double(w, v, 3);
-}
 
 static void parsed(struct sts_jsonw *w, const struct sts_policy *pol)
 {
@@ -176,11 +168,11 @@ void sts_policy_json(struct sts_jsonw *w, const struct sts_policy_result *p)
     sts_jw_bool(w, p->truncated);
     sts_jw_key(w, "timings");
     sts_jw_obj(w);
-    ms(w, "queued_ms", p->queued_ms);
-    ms(w, "connect_ms", p->connect_ms);
-    ms(w, "tls_ms", p->tls_ms);
-    ms(w, "ttfb_ms", p->ttfb_ms);
-    ms(w, "total_ms", p->total_ms);
+    sts_jw_ms(w, "queued_ms", p->queued_ms);
+    sts_jw_ms(w, "connect_ms", p->connect_ms);
+    sts_jw_ms(w, "tls_ms", p->tls_ms);
+    sts_jw_ms(w, "ttfb_ms", p->ttfb_ms);
+    sts_jw_ms(w, "total_ms", p->total_ms);
     sts_jw_end(w);
     sts_jw_key(w, "tls");
     sts_tls_facts_json(w, &p->tls);

@@ -20,12 +20,10 @@ void sts_dane_from_answer(struct sts_dane *d, struct sts_dnsq *q, const struct s
     d->ad = q->ad;
     if (q->status != STS_ST_OK || !m)
         return;
-    size_t off = m->an_off;
+    struct sts_dnsiter it = STS_DNSITER_INIT(m);
     struct sts_dnsrr rr;
-    for (unsigned i = 0; i < m->ancount; i++) {
-        if (sts_dnsmsg_next(m, &off, &rr) < 0)
-            break;
-        if (rr.type != STS_T_TLSA || !sts_dnsname_eq(rr.name, final) || rr.rdlen < 3)
+    while (sts_dnsmsg_next_of(m, &it, final, STS_T_TLSA, &rr)) {
+        if (rr.rdlen < 3)
             continue;
         d->nrec_total++;
         if (d->nrec >= STS_DANE_MAX)

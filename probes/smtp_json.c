@@ -36,14 +36,6 @@ static void lines(struct sts_jsonw *w, const char *key, const char *joined)
     sts_jw_aend(w);
 }
 
-static void ms(struct sts_jsonw *w, const char *key, double v)
-{
-    sts_jw_key(w, key);
-    if (v < 0)
-        sts_jw_null(w);
-    else
-        sts_jw_double(w, v, 3);
-}
 
 static void dane(struct sts_jsonw *w, const struct sts_dane *d)
 {
@@ -135,12 +127,12 @@ void sts_smtp_conn_json(struct sts_jsonw *w, const struct sts_smtp_conn *c)
     sts_jw_aend(w);
     sts_jw_key(w, "timings_ms");
     sts_jw_obj(w);
-    ms(w, "connect", c->ms_connect);
-    ms(w, "banner", c->ms_banner);
-    ms(w, "ehlo", c->ms_ehlo);
-    ms(w, "starttls", c->ms_starttls);
-    ms(w, "tls", c->ms_tls);
-    ms(w, "total", c->ms_total);
+    sts_jw_ms(w, "connect", c->ms_connect);
+    sts_jw_ms(w, "banner", c->ms_banner);
+    sts_jw_ms(w, "ehlo", c->ms_ehlo);
+    sts_jw_ms(w, "starttls", c->ms_starttls);
+    sts_jw_ms(w, "tls", c->ms_tls);
+    sts_jw_ms(w, "total", c->ms_total);
     sts_jw_end(w);
     dane(w, &c->dane);
 }
