@@ -85,8 +85,17 @@ def https_handler(mode, cfg):
                 await read_request(reader)
                 await asyncio.sleep(600)
             elif mode == "https-drip":
-                await read_request(reader)
-                sni = writer.get_extra_info("ssl_object").server_hostname or ""
+                req = await read_request(reader)
+                # the policy host from the Host header (server_hostname is None on a
+                # server-side SSL object, so SNI cannot be read back from it here)
+                sni = ""
+                for line in req.split(b"\r\n")[1:]:
+                    k, _, v = line.partition(b":")
+                    if k.strip().lower() == b"host":
+                        sni = v.strip().split(b":")[0].decode("ascii", "replace")
+                        break
+                if "/" in sni or sni.startswith("."):
+                    sni = ""
                 try:
                     with open(os.path.join(cfg["www"], sni + ".txt"), "rb") as f:
                         body = f.read()
