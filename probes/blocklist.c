@@ -16,6 +16,9 @@ struct prefix {
 struct sts_blocklist {
     struct prefix *p;
     size_t n, cap;
+    char **dom;        /* domain entries: the name and everything below it */
+    size_t ndom, capdom;
+    bool dom_sorted;   /* sorted for bsearch (sts_blocklist_parse sorts) */
 };
 
 struct sts_blocklist *sts_blocklist_new(void)
@@ -28,6 +31,9 @@ void sts_blocklist_free(struct sts_blocklist *b)
     if (!b)
         return;
     free(b->p);
+    for (size_t i = 0; i < b->ndom; i++)
+        free(b->dom[i]);
+    free(b->dom);
     free(b);
 }
 
@@ -44,11 +50,85 @@ static void mask(unsigned char *a, size_t nbytes, unsigned bits)
     }
 }
 
+/* A domain entry: LDH labels with at least one letter (so "10.0.0.1" is
+ * never taken for a name), at most 253 octets, one trailing dot allowed. */
+static int add_domain(struct sts_blocklist *b, const char *s, size_t len)
+{
+    if (len && s[len - 1] == '.')
+        len--;
+    if (len == 0 || len > 253 || s[0] == '.' || s[0] == '-')
+        return -1;
+    bool letter = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+            letter = true;
+        else if (!(c >= '0' && c <= '9') && c != '-' && c != '.')
+            return -1;
+        if (c == '.' && (s[i - 1] == '.' || s[i - 1] == '-' || (i + 1 < len && s[i + 1] == '-')))
+            return -1;
+    }
+    if (!letter || s[len - 1] == '-')
+        return -1;
+    if (b->ndom == b->capdom) {
+        size_t nc = b->capdom ? b->capdom * 2 : 16;
+        char **nd = realloc(b->dom, nc * sizeof *nd);
+        if (!nd)
+            return -1;
+        b->dom = nd;
+        b->capdom = nc;
+    }
+    char *d = malloc(len + 1);
+    if (!d)
+        return -1;
+    for (size_t i = 0; i < len; i++)
+        d[i] = (char)((s[i] >= 'A' && s[i] <= 'Z') ? s[i] - 'A' + 'a' : s[i]);
+    d[len] = '\0';
+    b->dom[b->ndom++] = d;
+    b->dom_sorted = false;
+    return 0;
+}
+
+static int cmp_str(const void *x, const void *y)
+{
+    return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+size_t sts_blocklist_domains(const struct sts_blocklist *b)
+{
+    return b ? b->ndom : 0;
+}
+
+bool sts_blocklist_match_domain(const struct sts_blocklist *b, const char *name)
+{
+    if (!b || b->ndom == 0 || !name)
+        return false;
+    /* the name itself, then each parent: "a.b.example" -> "b.example" -> "example" */
+    for (const char *s = name; s && *s; s = strchr(s, '.') ? strchr(s, '.') + 1 : NULL) {
+        if (b->dom_sorted) {
+            if (bsearch(&s, b->dom, b->ndom, sizeof *b->dom, cmp_str))
+                return true;
+        } else {
+            for (size_t i = 0; i < b->ndom; i++)
+                if (strcmp(b->dom[i], s) == 0)
+                    return true;
+        }
+    }
+    return false;
+}
+
 int sts_blocklist_add(struct sts_blocklist *b, const char *cidr, size_t len)
 {
     char buf[64];
-    if (len == 0 || len >= sizeof buf)
+    if (len == 0)
         return -1;
+    if (len >= sizeof buf || !memchr(cidr, ':', len)) {
+        /* not an IPv6 form: a name, or an IPv4 form */
+        if (add_domain(b, cidr, len) == 0)
+            return 0;
+        if (len >= sizeof buf)
+            return -1;
+    }
     memcpy(buf, cidr, len);
     buf[len] = '\0';
     char *slash = strchr(buf, '/');
@@ -123,6 +203,9 @@ int sts_blocklist_parse(struct sts_blocklist *b, const char *text, size_t len, s
             return -1;
         }
     }
+    if (b->ndom > 1)
+        qsort(b->dom, b->ndom, sizeof *b->dom, cmp_str);
+    b->dom_sorted = true;
     return 0;
 }
 
@@ -161,7 +244,7 @@ int sts_blocklist_load(struct sts_blocklist *b, const char *path, char *err, siz
     if (rd_err)
         snprintf(err, errlen, "--blocklist %s: read error", path);
     else if (rc < 0)
-        snprintf(err, errlen, "--blocklist %s:%zu: not an IPv4/IPv6 address or CIDR prefix", path,
+        snprintf(err, errlen, "--blocklist %s:%zu: not an IPv4/IPv6 address, CIDR prefix or domain name", path,
                  bad);
     return rc;
 }

@@ -1,10 +1,12 @@
 /*
  * Destination blocklist: IPv4 and IPv6 CIDR prefixes that the scanner never
- * connects to (operators who asked to be left alone, reserved ranges). Pure:
+ * connects to (operators who asked to be left alone, reserved ranges), and
+ * domain names that are never scanned at all (the name and every name below
+ * it; checked on input lines, before any DNS query). Pure:
  * parsing and matching do no I/O; sts_blocklist_load() is the one function
  * that reads a file. Honoured before any connection (probes/smtp_cache.c).
  *
- * File format (one entry a line, like ZMap's blocklist): "ADDR[/LEN]",
+ * File format (one entry a line, like ZMap's blocklist): "ADDR[/LEN]" or "DOMAIN",
  * '#' starts a comment, blank lines skipped, surrounding whitespace ignored.
  * A bare address is a /32 or /128. Host bits beyond the prefix are ignored
  * (10.1.2.3/8 is 10.0.0.0/8). IPv4-mapped IPv6 addresses (::ffff:a.b.c.d)
@@ -30,6 +32,9 @@ size_t sts_blocklist_count(const struct sts_blocklist *b);
 /* True when the textual address ip (IPv4 or IPv6) falls in an entry.
  * An unparseable address is reported as blocked (fail closed). */
 bool sts_blocklist_match(const struct sts_blocklist *b, const char *ip);
+/* True when name (normalised, lowercase) or one of its parents is listed. */
+bool sts_blocklist_match_domain(const struct sts_blocklist *b, const char *name);
+size_t sts_blocklist_domains(const struct sts_blocklist *b);
 /* Same on a binary address: af = 4 (4 bytes) or 6 (16 bytes). */
 bool sts_blocklist_match_bin(const struct sts_blocklist *b, int af, const unsigned char *addr);
 

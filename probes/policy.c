@@ -11,6 +11,7 @@
  * and the RFC 6125 name check come from sts_tls_facts_from_ssl(); a policy
  * served over a certificate a sender would reject is neither strict nor lax.
  */
+#include "blocklist.h"
 #include "policy.h"
 
 #include <errno.h>
@@ -419,16 +420,26 @@ static void start_fetch(struct fetch *f)
 
 /* "+host:port:a1,a2,[v6]" ('+': a cache entry that expires, so the multi
  * handle's DNS cache stays bounded on a long scan). */
-static struct curl_slist *resolve_list(const char *host, int port, const struct sts_dns_result *d)
+static struct curl_slist *resolve_list(const char *host, int port, const struct sts_dns_result *d,
+                                       const struct sts_blocklist *bl, size_t *blocked)
 {
     char buf[2048];
     int n = snprintf(buf, sizeof buf, "+%s:%d:", host, port);
     size_t k = 0;
     const struct sts_addr_lookup *ls[2] = {&d->policy_a, &d->policy_aaaa};
+    *blocked = 0;
     for (int j = 0; j < 2; j++)
-        for (size_t i = 0; i < ls[j]->naddrs && n > 0 && (size_t)n < sizeof buf - 64; i++, k++)
+        for (size_t i = 0; i < ls[j]->naddrs && n > 0 && (size_t)n < sizeof buf - 64; i++) {
+            /* --blocklist is honoured before any connection: blocked addresses
+             * are never handed to curl */
+            if (bl && sts_blocklist_match(bl, ls[j]->addrs[i])) {
+                (*blocked)++;
+                continue;
+            }
             n += snprintf(buf + n, sizeof buf - (size_t)n, j ? "%s[%s]" : "%s%s", k ? "," : "",
                           ls[j]->addrs[i]);
+            k++;
+        }
     return k ? curl_slist_append(NULL, buf) : NULL;
 }
 
@@ -466,10 +477,13 @@ static void policy_start(struct sts_job *job, int slot)
         snprintf(p->url, ul, "https://%s/.well-known/mta-sts.txt", host);
     struct fetch *f = calloc(1, sizeof *f);
     int port = o->https_port > 0 ? o->https_port : 443;
+    size_t blocked = 0;
     if (f)
-        f->resolve = resolve_list(host, port, &res->dns);
+        f->resolve = resolve_list(host, port, &res->dns, job->ctx->blocklist, &blocked);
     if (!f || !p->url || !f->resolve) {
-        if (f && !f->resolve)
+        if (f && !f->resolve && blocked)
+            sts_policy_fail(p, STS_PST_NO_ADDRESS, STS_E_BLOCKLISTED);
+        else if (f && !f->resolve)
             sts_policy_fail(p, STS_PST_NO_ADDRESS, STS_E_POLICY_NO_ADDRESS);
         else
             sts_policy_fail(p, STS_PST_ERROR, STS_E_INTERNAL);

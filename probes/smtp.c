@@ -245,11 +245,7 @@ static int smtp_init(struct sts_ctx *ctx, int slot, char *err, size_t errlen)
     st->ssl = sts_tls_client_ctx(o->ca_file, err, errlen);
     if (!st->ssl)
         return -1;
-    if (o->blocklist) {
-        st->bl = sts_blocklist_new();
-        if (!st->bl || sts_blocklist_load(st->bl, o->blocklist, err, errlen) < 0)
-            return -1;
-    }
+    st->bl = ctx->blocklist; /* loaded once per run by the scheduler */
     char path[4096];
     snprintf(path, sizeof path, "%s/mx_hosts.csv", o->out_dir);
     struct sts_smtp_cache_opts co = {
@@ -287,7 +283,6 @@ static void smtp_fini(struct sts_ctx *ctx, int slot)
         }
     }
     SSL_CTX_free(st->ssl);
-    sts_blocklist_free(st->bl);
     free(st);
     ctx->probe_data[slot] = NULL;
 }

@@ -52,10 +52,13 @@ struct sts_counts {
     uint64_t mtasts[STS_ST__COUNT], tlsrpt[STS_ST__COUNT], mx_kind[4];
 };
 
+struct sts_blocklist;
+
 struct sts_ctx {
     uv_loop_t *loop;
     const struct sts_opts *opts;
     struct sts_resolver *resolver;
+    struct sts_blocklist *blocklist; /* --blocklist: NULL when none */
 
     const struct sts_probe *probes[STS_MAX_PROBES];
     void *probe_data[STS_MAX_PROBES];

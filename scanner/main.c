@@ -59,7 +59,8 @@ static void usage_scan(FILE *f)
         "      --smtp-rate N      new SMTP connections per second, 0 = unlimited (default 100)\n"
         "      --smtp-cache N     (MX host, IP) results kept for deduplication (default 100000)\n"
         "      --no-smtp-dedup    probe every (domain, MX, IP) again (benchmarks only)\n"
-        "      --blocklist FILE   CIDRs (v4/v6, one a line) never connected to\n"
+        "      --blocklist FILE   never contacted: CIDRs (v4/v6) and domains (with their\n"
+        "                         subdomains; such input lines get input_blocklisted), one a line\n"
         "      --ipv6             also probe IPv6 addresses of MX hosts\n"
         "      --dane             TLSA lookup at _25._tcp.MX and match against the certificate\n");
 }

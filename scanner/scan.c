@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "../probes/blocklist.h"
 #include "core.h"
 #include "dedup.h"
 #include "input.h"
@@ -146,6 +147,12 @@ static void handle_item(struct scan *s, struct sts_item *it)
         return;
     }
     r->domain = strdup(domain);
+    if (sts_blocklist_match_domain(ctx->blocklist, domain)) {
+        /* checked before dedup and before any query: nothing is sent for it */
+        r->input_err = STS_E_INPUT_BLOCKLISTED;
+        emit(ctx, r);
+        return;
+    }
     int64_t first = sts_dedup_check(s->dedup, domain, r->line);
     if (first > 0) {
         r->input_err = STS_E_INPUT_DUPLICATE;
@@ -329,6 +336,11 @@ int sts_scan_run(const struct sts_opts *o)
 
     if (select_probes(ctx, o->probes, err, sizeof err) < 0)
         goto fail;
+    if (o->blocklist) {
+        ctx->blocklist = sts_blocklist_new();
+        if (!ctx->blocklist || sts_blocklist_load(ctx->blocklist, o->blocklist, err, sizeof err) < 0)
+            goto fail;
+    }
     if (mkdir_p(o->out_dir) < 0) {
         snprintf(err, sizeof err, "cannot create output directory %s: %s", o->out_dir,
                  strerror(errno));
@@ -375,6 +387,7 @@ int sts_scan_run(const struct sts_opts *o)
     for (int i = 0; i < 8; i++)
         uv_run(ctx->loop, UV_RUN_NOWAIT);
     sts_dedup_free(s.dedup);
+    sts_blocklist_free(ctx->blocklist);
     return s.exit_code;
 
 fail:

@@ -63,4 +63,23 @@ lines = sorted(r["line"] for r in recs)
 assert lines == list(range(1, len(lines) + 1)), "a record before the interruption is missing"
 print(f"sigint ok: {len(recs)} records, run.json interrupted")
 PY
-echo "3 passed, 0 failed"
+# 4. --blocklist: a listed domain is never scanned; a listed policy address is never contacted
+printf '# opt-outs\nsts-valid.test\n127.0.80.0/24\n' >"$W/block.txt"
+printf 'sts-valid.test\nmx.sts-valid.test\npol-enforce.test\n' |
+  "$STSSCAN" scan --resolver "$RESOLVER" --probes dns,policy --ca-file "$RUN_DIR/certs/ca.crt" \
+    --blocklist "$W/block.txt" --no-progress -o "$W/block" - 2>/dev/null
+python3 - "$W/block" <<'PY' || fail "blocklist"
+import json, sys
+recs = {r["line"]: r for r in map(json.loads, open(sys.argv[1] + "/results.ndjson"))}
+assert recs[1]["input_error"] == "input_blocklisted" and "dns" not in recs[1], recs[1]
+assert recs[2]["input_error"] == "input_blocklisted", recs[2]
+p = recs[3]["policy"]
+assert recs[3]["dns"]["mta_sts"]["status"] == "ok", recs[3]["dns"]["mta_sts"]
+assert p["reason"] == "blocklisted" and not p["fetched"], p
+print("blocklist ok")
+PY
+printf 'bad entry!\n' >"$W/badblock.txt"
+rc=0
+echo example.test | "$STSSCAN" scan --blocklist "$W/badblock.txt" -o "$W/bb" - 2>"$W/bb.err" || rc=$?
+[ "$rc" = 2 ] && grep -q "badblock.txt:1:" "$W/bb.err" || fail "a bad --blocklist line must stop the scan (rc $rc)"
+echo "4 passed, 0 failed"

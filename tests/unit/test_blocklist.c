@@ -73,7 +73,7 @@ static void test_bad_lines(void **state)
     (void)state;
     static const char *const bad_inputs[] = {
         "10.0.0.0/33\n", "::/129\n", "10.0.0/8\n", "10.0.0.0/\n", "10.0.0.0/-1\n",
-        "10.0.0.0/8/8\n", "example.com\n", "10.0.0.0 /8\n", "1.2.3.4/0008\n",
+        "10.0.0.0/8/8\n", "exa_mple.com\n", "-bad.example\n", "a..b\n", "bad-.example\n", "10.0.0.0 /8\n", "1.2.3.4/0008\n",
         "1.2.3.4\n300.1.1.1\n"};
     for (size_t i = 0; i < sizeof bad_inputs / sizeof bad_inputs[0]; i++) {
         int rc;
@@ -106,11 +106,36 @@ static void test_load(void **state)
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     FILE *f = fdopen(fd, "w");
-    fputs("127.0.26.13\nbogus\n", f);
+    fputs("127.0.26.13\nbo gus!\n", f);
     fclose(f);
     assert_int_equal(sts_blocklist_load(b, path, err, sizeof err), -1);
     assert_non_null(strstr(err, ":2:"));
     remove(path);
+    sts_blocklist_free(b);
+}
+
+static void test_domains(void **state)
+{
+    (void)state;
+    int rc;
+    size_t bad = 0;
+    struct sts_blocklist *b =
+        parse("# operators who asked to be left alone\nOptOut.Example.\n10.0.0.0/8\n"
+              "example.org\nmil\n", &rc, &bad);
+    assert_int_equal(rc, 0);
+    assert_int_equal(sts_blocklist_domains(b), 3);
+    assert_int_equal(sts_blocklist_count(b), 1);
+    assert_true(sts_blocklist_match_domain(b, "optout.example"));
+    assert_true(sts_blocklist_match_domain(b, "mx.a.optout.example"));
+    assert_false(sts_blocklist_match_domain(b, "notoptout.example")); /* label boundary */
+    assert_false(sts_blocklist_match_domain(b, "example"));
+    assert_true(sts_blocklist_match_domain(b, "example.org"));
+    assert_true(sts_blocklist_match_domain(b, "army.mil"));
+    assert_false(sts_blocklist_match_domain(b, "example.com"));
+    assert_false(sts_blocklist_match_domain(NULL, "example.org"));
+    /* a dotted quad is an address entry, never a name */
+    assert_true(sts_blocklist_match(b, "10.1.2.3"));
+    assert_false(sts_blocklist_match_domain(b, "10.1.2.3"));
     sts_blocklist_free(b);
 }
 
@@ -121,6 +146,7 @@ int main(void)
         cmocka_unit_test(test_v6_and_edges),
         cmocka_unit_test(test_bad_lines),
         cmocka_unit_test(test_load),
+        cmocka_unit_test(test_domains),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
