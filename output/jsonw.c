@@ -1,5 +1,7 @@
 #include "jsonw.h"
 
+#include "utf8.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -64,34 +66,6 @@ void sts_jw_key(struct sts_jsonw *w, const char *k)
     w->first[w->depth] = true;
 }
 
-/* Length of a valid UTF-8 sequence at s (1..4), or 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    size_t len;
-    unsigned min;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        len = 2, min = 0x80;
-    else if (c >= 0xE0 && c <= 0xEF)
-        len = 3, min = 0x800;
-    else if (c >= 0xF0 && c <= 0xF4)
-        len = 4, min = 0x10000;
-    else
-        return 0;
-    if (n < len)
-        return 0;
-    unsigned cp = c & (0x7F >> len);
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
-}
 
 void sts_json_escape(struct sts_buf *b, const unsigned char *s, size_t n)
 {
@@ -127,7 +101,7 @@ void sts_json_escape(struct sts_buf *b, const unsigned char *s, size_t n)
             }
             i++;
         } else {
-            size_t l = utf8_len(s + i, n - i);
+            size_t l = sts_utf8_seq(s + i, n - i);
             if (l == 0) {
                 /* invalid byte: keep it visible, not lost, as \u00XX */
                 char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
@@ -218,7 +192,7 @@ void sts_text_escape(struct sts_buf *b, const unsigned char *s, size_t n)
     size_t i = 0;
     while (i < n) {
         unsigned char c = s[i];
-        size_t l = (c < 0x20 || c == 0x7F || c == '\\') ? 0 : utf8_len(s + i, n - i);
+        size_t l = (c < 0x20 || c == 0x7F || c == '\\') ? 0 : sts_utf8_seq(s + i, n - i);
         if (l == 0) {
             char e[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
             sts_buf_add(b, e, 4);

@@ -23,6 +23,7 @@
  * named finding and the first one becomes the strict reason.
  */
 #include "policy_parse.h"
+#include "../output/utf8.h"
 
 #include <string.h>
 
@@ -110,45 +111,6 @@ static void keep(char *dst, size_t cap, const unsigned char *s, size_t n)
     dst[k] = '\0';
 }
 
-/* RFC 3629 section 4: well-formed UTF-8 (no overlongs, surrogates, > U+10FFFF). */
-static bool utf8_ok(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = s[i];
-        size_t need;
-        unsigned char lo = 0x80, hi = 0xBF;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            need = 1;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            need = 2;
-            if (c == 0xE0)
-                lo = 0xA0;
-            else if (c == 0xED)
-                hi = 0x9F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            need = 3;
-            if (c == 0xF0)
-                lo = 0x90;
-            else if (c == 0xF4)
-                hi = 0x8F;
-        } else {
-            return false;
-        }
-        if (n - i - 1 < need)
-            return false;
-        if (s[i + 1] < lo || s[i + 1] > hi)
-            return false;
-        for (size_t k = 2; k <= need; k++)
-            if (s[i + k] < 0x80 || s[i + k] > 0xBF)
-                return false;
-        i += need + 1;
-    }
-    return true;
-}
 
 /* Case-insensitive search for an ASCII needle; O(n * |needle|), needle tiny. */
 static bool contains_nocase(const unsigned char *s, size_t n, const char *needle)
@@ -370,7 +332,7 @@ static void parse_line(struct sts_policy *p, struct state *st, const unsigned ch
         add_unknown(p, key, klen);
         if (vlen == 0)
             strict_fail(p, STS_E_POLICY_BAD_LINE); /* ext-value has >= 1 vchar */
-        else if (!utf8_ok(val, vlen))
+        else if (!sts_utf8_valid(val, vlen))
             strict_fail(p, STS_E_POLICY_BAD_UTF8);
         return;
     }

@@ -11,6 +11,7 @@
  * scan of a different name than the one listed would bias a measurement.
  */
 #include "input.h"
+#include "../output/utf8.h"
 
 #include <idn2.h>
 #include <stdbool.h>
@@ -48,49 +49,6 @@ static bool ldh(unsigned char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
 }
 
-/* Strict UTF-8 per RFC 3629 4 / Unicode Table 3-7: no overlongs (C0, C1,
- * E0 80-9F, F0 80-8F), no surrogates (ED A0-BF), nothing above U+10FFFF
- * (F4 90+, F5-FF), no truncated sequences. */
-static bool utf8_ok(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = s[i];
-        size_t need;
-        unsigned char lo = 0x80, hi = 0xBF;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            need = 1;
-        } else if (c == 0xE0) {
-            need = 2;
-            lo = 0xA0;
-        } else if (c == 0xED) {
-            need = 2;
-            hi = 0x9F;
-        } else if (c >= 0xE1 && c <= 0xEF) {
-            need = 2;
-        } else if (c == 0xF0) {
-            need = 3;
-            lo = 0x90;
-        } else if (c >= 0xF1 && c <= 0xF3) {
-            need = 3;
-        } else if (c == 0xF4) {
-            need = 3;
-            hi = 0x8F;
-        } else {
-            return false;
-        }
-        if (n - i - 1 < need || s[i + 1] < lo || s[i + 1] > hi)
-            return false;
-        for (size_t k = 2; k <= need; k++)
-            if (s[i + k] < 0x80 || s[i + k] > 0xBF)
-                return false;
-        i += need + 1;
-    }
-    return true;
-}
 
 static sts_err map_idn2(int rc)
 {
@@ -195,7 +153,7 @@ enum sts_line_kind sts_input_normalize(const char *field, size_t len, char *out,
     /* Only whole-line comments: "example.com # x" is an error (space). */
     if (len == 0 || s[0] == '#')
         return STS_LINE_SKIP;
-    if (!utf8_ok(s, len))
+    if (!sts_utf8_valid(s, len))
         return fail(err, STS_E_INPUT_BAD_UTF8);
     bool ascii = true;
     for (size_t i = 0; i < len; i++) {
