@@ -31,7 +31,7 @@ static void usage_scan(FILE *f)
         "  -c, --concurrency N    domains in flight (default 1000)\n"
         "      --rate Q           global DNS queries per second, 0 = unlimited (default 1000)\n"
         "      --dns-max-inflight N  DNS queries outstanding at once (default 512, max 30000)\n"
-        "      --dns-sockets N    UDP sockets (c-ares channels) queries are spread over (default 4)\n"
+        "      --dns-sockets N    UDP sockets (c-ares channels) queries are spread over (default 1)\n"
         "DNS\n"
         "      --resolver IP[:PORT]  resolver to use (repeatable; default /etc/resolv.conf)\n"
         "      --dns-timeout MS   first-attempt timeout, doubled per retry (default 2000)\n"
@@ -85,7 +85,7 @@ static int cmd_scan(int argc, char **argv)
     o = (struct sts_opts){.input = "-", .csv_column = 1, .out_dir = "stsscan-out",
                           .probes = "dns", .concurrency = 1000, .rate = 1000,
                           .dns_timeout_ms = 2000, .dns_tries = 2, .dns_max_inflight = 512,
-                          .edns_size = 1232, .dns_sockets = 4, .mx_cache_max = 100000, .progress = -1};
+                          .edns_size = 1232, .dns_sockets = 1, .mx_cache_max = 100000, .progress = -1};
     o.argc = argc;
     o.argv = argv;
     o.policy_connect_timeout_ms = 10000;
