@@ -106,6 +106,8 @@ int sts_runmeta_write(struct sts_ctx *ctx, const char *status)
     sts_jw_int(&w, o->policy_timeout_ms);
     sts_jw_key(&w, "policy_max_conns");
     sts_jw_int(&w, o->policy_max_conns);
+    sts_jw_key(&w, "policy_per_ip");
+    sts_jw_int(&w, o->policy_per_ip);
     sts_jw_key(&w, "https_port");
     sts_jw_int(&w, o->https_port);
     sts_jw_end(&w);

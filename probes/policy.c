@@ -11,6 +11,7 @@
  * and the RFC 6125 name check come from sts_tls_facts_from_ssl(); a policy
  * served over a certificate a sender would reject is neither strict nor lax.
  */
+#include "../scanner/connlimit.h"
 #include "blocklist.h"
 #include "policy.h"
 
@@ -32,11 +33,12 @@ struct pstate {
     struct sts_ctx *ctx;
     struct sts_curl_uv *cu;
     X509_STORE *store;
-    struct fetch *qhead, *qtail; /* waiting for a connection slot */
-    unsigned active, max_conns;
+    struct sts_connlimit *lim;   /* global and per-IP connection caps */
+    unsigned max_conns;
 };
 
 struct fetch {
+    struct sts_connreq req;     /* first: the limiter hands it back to go_fetch */
     struct pstate *ps;
     struct sts_job *job;
     struct sts_policy_result *p;
@@ -161,7 +163,6 @@ static void complete(struct fetch *f, CURLcode rc)
         classify(f, rc);
         curl_easy_cleanup(f->easy);
         f->easy = NULL;
-        ps->active--;
     }
     p->total_ms = (sts_now() - f->t_start) * 1000.0;
     curl_slist_free_all(f->resolve);
@@ -176,14 +177,9 @@ static void complete(struct fetch *f, CURLcode rc)
     bool cert_bad = sts_policy_judge_cert(p, &cert_err);
     if (p->status == STS_PST_OK)
         sts_policy_evaluate_body(p, f->job->res, cert_bad, cert_err);
-    /* admit the next waiting fetch before this job's record may be written */
-    while (ps->qhead && ps->active < ps->max_conns) {
-        struct fetch *n = ps->qhead;
-        ps->qhead = n->next;
-        if (!ps->qhead)
-            ps->qtail = NULL;
-        start_fetch(n);
-    }
+    /* every fetch came through the limiter (go_fetch): give its slot back,
+     * which admits the next waiting fetch before this job's record is written */
+    sts_connlimit_done(ps->lim, f->req.ip);
     struct sts_job *job = f->job;
     uv_close((uv_handle_t *)&f->watchdog, free_fetch);
     stage_done(job, p);
@@ -370,7 +366,6 @@ static void start_fetch(struct fetch *f)
         complete(f, CURLE_OK);
         return;
     }
-    ps->active++;
     p->fetched = true;
     curl_easy_setopt(e, CURLOPT_URL, p->url);
     curl_easy_setopt(e, CURLOPT_PRIVATE, f);
@@ -411,7 +406,6 @@ static void start_fetch(struct fetch *f)
         sts_policy_fail(p, STS_PST_ERROR, STS_E_INTERNAL);
         curl_easy_cleanup(e);
         f->easy = NULL;
-        ps->active--;
         complete(f, CURLE_OK);
         return;
     }
@@ -441,6 +435,11 @@ static struct curl_slist *resolve_list(const char *host, int port, const struct 
             k++;
         }
     return k ? curl_slist_append(NULL, buf) : NULL;
+}
+
+static void go_fetch(struct sts_connreq *r)
+{
+    start_fetch((struct fetch *)r); /* req is the first member */
 }
 
 static void policy_start(struct sts_job *job, int slot)
@@ -504,15 +503,12 @@ static void policy_start(struct sts_job *job, int slot)
     f->t_queued = sts_now();
     uv_timer_init(job->ctx->loop, &f->watchdog);
     f->watchdog.data = f;
-    if (ps->active < ps->max_conns) {
-        start_fetch(f);
-        return;
-    }
-    if (ps->qtail)
-        ps->qtail->next = f;
-    else
-        ps->qhead = f;
-    ps->qtail = f;
+    /* the per-IP cap counts the address curl tries first (the list's head) */
+    const char *first = res->dns.policy_a.naddrs ? res->dns.policy_a.addrs[0]
+                        : res->dns.policy_aaaa.naddrs ? res->dns.policy_aaaa.addrs[0] : "";
+    snprintf(f->req.ip, sizeof f->req.ip, "%s", first);
+    f->req.go = go_fetch;
+    sts_connlimit_submit(ps->lim, &f->req);
 }
 
 static void on_done(CURL *easy, CURLcode rc, void *arg)
@@ -545,8 +541,13 @@ static int policy_init(struct sts_ctx *ctx, int slot, char *err, size_t errlen)
     }
     ps->ctx = ctx;
     ps->max_conns = ctx->opts->policy_max_conns > 0 ? (unsigned)ctx->opts->policy_max_conns : 256;
+    struct sts_connlimit_opts lo = {.max_conns = (int)ps->max_conns,
+                                    .per_ip = ctx->opts->policy_per_ip, .rate = 0};
+    ps->lim = sts_connlimit_new(ctx->loop, &lo);
     ps->cu = sts_curl_uv_new(ctx->loop, on_done);
-    if (!ps->cu) {
+    if (!ps->cu || !ps->lim) {
+        sts_connlimit_free(ps->lim);
+        sts_curl_uv_free(ps->cu);
         X509_STORE_free(ps->store);
         free(ps);
         snprintf(err, errlen, "cannot create the curl multi handle");
@@ -564,6 +565,7 @@ static void policy_fini(struct sts_ctx *ctx, int slot)
     if (!ps)
         return;
     sts_curl_uv_free(ps->cu);
+    sts_connlimit_free(ps->lim);
     X509_STORE_free(ps->store);
     free(ps);
     ctx->probe_data[slot] = NULL;

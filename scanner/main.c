@@ -45,6 +45,7 @@ static void usage_scan(FILE *f)
         "      --policy-tls-timeout MS      TLS handshake, after connect (default 10000)\n"
         "      --policy-timeout MS          whole fetch (default 30000)\n"
         "      --policy-max-conns N         policy connections at once (default 256)\n"
+        "      --policy-per-ip N            policy connections at once to one IP (default 2)\n"
         "      --https-port N     TCP port of the policy host (default 443; labs only)\n"
         "SMTP (--probes dns,smtp or dns,policy,smtp; RFC 3207, RFC 8461 4.2)\n"
         "      --ehlo-name NAME   EHLO argument (default stsscan.invalid; set a name of yours\n"
@@ -92,6 +93,7 @@ static int cmd_scan(int argc, char **argv)
     o.policy_tls_timeout_ms = 10000;
     o.policy_timeout_ms = 30000;
     o.policy_max_conns = 256;
+    o.policy_per_ip = 2;
     o.https_port = 443;
     o.smtp_port = 25;
     o.ehlo_name = "stsscan.invalid";
@@ -107,7 +109,7 @@ static int cmd_scan(int argc, char **argv)
     enum { O_SMTP_PORT = 500, O_EHLO, O_SMTP_CONNTO, O_SMTP_REPLYTO, O_SMTP_TLSTO, O_SMTP_MAXREPLY,
            O_SMTP_PERIP, O_SMTP_MAXCONNS, O_SMTP_RATE, O_SMTP_CACHE, O_NO_DEDUP, O_BLOCKLIST,
            O_IPV6, O_DANE };
-    enum { O_POL_ALWAYS = 400, O_CAFILE, O_POL_CONNTO, O_POL_TLSTO, O_POL_TO, O_POL_MAXCONNS,
+    enum { O_POL_ALWAYS = 400, O_CAFILE, O_POL_CONNTO, O_POL_TLSTO, O_POL_TO, O_POL_MAXCONNS, O_POL_PERIP,
            O_HTTPS_PORT };
     enum { O_CSV = 256, O_CSVCOL, O_PROGRESS, O_NOPROGRESS, O_PROBES, O_RATE, O_RESOLVER,
            O_DNSTO, O_DNSTRIES, O_EDNS, O_MXCACHE, O_MAXQ, O_DNSSOCK };
@@ -129,6 +131,7 @@ static int cmd_scan(int argc, char **argv)
         {"policy-tls-timeout", required_argument, 0, O_POL_TLSTO},
         {"policy-timeout", required_argument, 0, O_POL_TO},
         {"policy-max-conns", required_argument, 0, O_POL_MAXCONNS},
+        {"policy-per-ip", required_argument, 0, O_POL_PERIP},
         {"https-port", required_argument, 0, O_HTTPS_PORT},
         {"smtp-port", required_argument, 0, O_SMTP_PORT},
         {"ehlo-name", required_argument, 0, O_EHLO},
@@ -228,6 +231,11 @@ static int cmd_scan(int argc, char **argv)
             if (num("--policy-timeout", optarg, 10, 600000, &v) < 0)
                 return 2;
             o.policy_timeout_ms = (int)v;
+            break;
+        case O_POL_PERIP:
+            if (num("--policy-per-ip", optarg, 1, 100000, &v) < 0)
+                return 2;
+            o.policy_per_ip = (int)v;
             break;
         case O_POL_MAXCONNS:
             if (num("--policy-max-conns", optarg, 1, 100000, &v) < 0)

@@ -27,6 +27,7 @@ struct sts_opts {
     int policy_tls_timeout_ms;
     int policy_timeout_ms;    /* whole fetch */
     int policy_max_conns;     /* global cap on policy connections */
+    int policy_per_ip;         /* policy connections at once to one IP */
     int https_port;           /* 443 except in labs */
     const char *ca_file;      /* PEM trust anchors instead of the system store (policy + smtp) */
     /* SMTP probe (probes/smtp.c) */
