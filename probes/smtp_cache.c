@@ -1,5 +1,7 @@
 #include "smtp_cache.h"
 
+#include "../scanner/connlimit.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -8,7 +10,6 @@
 #include <unistd.h>
 
 #include "../output/buf.h"
-#include "../scanner/ratelimit.h"
 #include "dnsq.h"
 
 /* output/mxcsv.c: the mx_hosts.csv row format */
@@ -22,17 +23,10 @@ struct waiter {
     enum sts_smtp_dedup how;
 };
 
-struct ipslot {
-    struct ipslot *hnext;
-    int active;
-    struct entry *park_head, *park_tail; /* entries waiting for this IP */
-    char ip[64];
-};
-
 struct entry {
+    struct sts_connreq req;      /* first: the limiter hands it back to go_session */
     struct entry *hnext;         /* hash chain */
     struct entry *older, *newer; /* finished entries, oldest first (eviction) */
-    struct entry *qnext;         /* connection queue / park list */
     struct sts_smtp_cache *c;
     struct waiter *waiters;
     struct sts_smtp_conn *conn;  /* one reference held by the entry */
@@ -46,13 +40,7 @@ struct sts_smtp_cache {
     struct entry **tab;
     size_t nbuckets, count;
     struct entry *oldest, *newest;
-    struct ipslot **iptab;
-    size_t nipb;
-    struct entry *qhead, *qtail; /* ready to connect */
-    int active;
-    struct sts_ratelimit rl;
-    uv_timer_t *rl_timer;
-    bool rl_armed;
+    struct sts_connlimit *lim;   /* global cap, per-IP cap, rate (scanner/connlimit.c) */
     int fd;
     struct sts_buf row;
     int write_err;
@@ -123,54 +111,7 @@ static void evict(struct sts_smtp_cache *c)
     }
 }
 
-/* ---- per-IP slots and the connection queue -------------------------------- */
-
-static struct ipslot *slot_get(struct sts_smtp_cache *c, const char *ip, bool create)
-{
-    struct ipslot **pp = &c->iptab[hash2(ip, NULL) & (c->nipb - 1)];
-    for (struct ipslot *s = *pp; s; s = s->hnext)
-        if (strcmp(s->ip, ip) == 0)
-            return s;
-    if (!create)
-        return NULL;
-    struct ipslot *s = calloc(1, sizeof *s);
-    if (!s)
-        return NULL;
-    snprintf(s->ip, sizeof s->ip, "%s", ip);
-    s->hnext = *pp;
-    *pp = s;
-    return s;
-}
-
-static void slot_release(struct sts_smtp_cache *c, struct ipslot *s)
-{
-    if (s->active > 0 || s->park_head)
-        return;
-    struct ipslot **pp = &c->iptab[hash2(s->ip, NULL) & (c->nipb - 1)];
-    for (; *pp; pp = &(*pp)->hnext)
-        if (*pp == s) {
-            *pp = s->hnext;
-            break;
-        }
-    free(s);
-}
-
-static void enqueue(struct sts_smtp_cache *c, struct entry *e, bool front)
-{
-    e->qnext = NULL;
-    if (front) {
-        e->qnext = c->qhead;
-        c->qhead = e;
-        if (!c->qtail)
-            c->qtail = e;
-    } else {
-        if (c->qtail)
-            c->qtail->qnext = e;
-        else
-            c->qhead = e;
-        c->qtail = e;
-    }
-}
+/* ---- sessions through the connection limiter ------------------------------- */
 
 static void deliver(struct entry *e)
 {
@@ -200,87 +141,31 @@ static void finished(struct sts_smtp_cache *c, struct entry *e)
     evict(c);
 }
 
-static void pump(struct sts_smtp_cache *c);
-
 static void on_session(struct sts_smtp_conn *conn, void *arg)
 {
     struct entry *e = arg;
     struct sts_smtp_cache *c = e->c;
-    c->active--;
-    struct ipslot *s = slot_get(c, conn->ip, false);
-    if (s) {
-        s->active--;
-        if (s->park_head) { /* the IP has room again: its next entry goes first */
-            struct entry *n = s->park_head;
-            s->park_head = n->qnext;
-            if (!s->park_head)
-                s->park_tail = NULL;
-            enqueue(c, n, true);
-        }
-        slot_release(c, s);
-    }
+    /* frees the slot first: the next session for this IP may start now */
+    sts_connlimit_done(c->lim, conn->ip);
     finished(c, e);
-    pump(c);
 }
 
-static void on_rl_timer(uv_timer_t *t)
+static void go_session(struct sts_connreq *r)
 {
-    struct sts_smtp_cache *c = t->data;
-    c->rl_armed = false;
-    pump(c);
-}
-
-static void pump(struct sts_smtp_cache *c)
-{
-    while (c->qhead && (c->o.max_conns <= 0 || c->active < c->o.max_conns)) {
-        struct entry *e = c->qhead;
-        struct ipslot *s = slot_get(c, e->conn->ip, true);
-        if (!s) {
-            c->qhead = e->qnext;
-            if (!c->qhead)
-                c->qtail = NULL;
-            sts_smtp_conn_fail(e->conn, STS_E_INTERNAL, "out of memory");
-            finished(c, e);
-            continue;
-        }
-        if (s->active >= c->o.per_ip) { /* park it; other IPs go on */
-            c->qhead = e->qnext;
-            if (!c->qhead)
-                c->qtail = NULL;
-            e->qnext = NULL;
-            if (s->park_tail)
-                s->park_tail->qnext = e;
-            else
-                s->park_head = e;
-            s->park_tail = e;
-            continue;
-        }
-        uint64_t now = uv_now(c->ctx->loop);
-        if (!sts_rl_take(&c->rl, now)) {
-            slot_release(c, s);
-            if (!c->rl_armed) {
-                c->rl_armed = true;
-                uv_timer_start(c->rl_timer, on_rl_timer, sts_rl_wait_ms(&c->rl, now), 0);
-            }
-            return;
-        }
-        c->qhead = e->qnext;
-        if (!c->qhead)
-            c->qtail = NULL;
-        s->active++;
-        c->active++;
-        c->st.sessions++;
-        if ((uint64_t)c->active > c->st.peak_conns)
-            c->st.peak_conns = (uint64_t)c->active;
-        if ((uint64_t)s->active > c->st.peak_per_ip)
-            c->st.peak_per_ip = (uint64_t)s->active;
-        if (sts_smtp_session_start(c->ctx->loop, e->conn, &c->o.sess, on_session, e) < 0) {
-            s->active--;
-            c->active--;
-            slot_release(c, s);
-            finished(c, e);
-        }
+    struct entry *e = (struct entry *)r; /* req is the first member */
+    struct sts_smtp_cache *c = e->c;
+    c->st.sessions++;
+    if (sts_smtp_session_start(c->ctx->loop, e->conn, &c->o.sess, on_session, e) < 0) {
+        sts_connlimit_done(c->lim, e->conn->ip);
+        finished(c, e);
     }
+}
+
+static void submit(struct sts_smtp_cache *c, struct entry *e)
+{
+    snprintf(e->req.ip, sizeof e->req.ip, "%s", e->conn->ip);
+    e->req.go = go_session;
+    sts_connlimit_submit(c->lim, &e->req);
 }
 
 /* ---- DANE lookup before connecting ------------------------------------------ */
@@ -289,8 +174,7 @@ static void on_tlsa(struct sts_dnsq *q, const struct sts_dnsmsg *m, const char *
 {
     struct entry *e = q->arg;
     sts_dane_from_answer(&e->conn->dane, q, m, final);
-    enqueue(e->c, e, false);
-    pump(e->c);
+    submit(e->c, e);
 }
 
 /* ---- API ------------------------------------------------------------------ */
@@ -312,22 +196,18 @@ struct sts_smtp_cache *sts_smtp_cache_new(struct sts_ctx *ctx, const struct sts_
     c->nbuckets = 1;
     while (c->nbuckets < c->o.max_entries)
         c->nbuckets <<= 1;
-    c->nipb = 4096;
     c->tab = calloc(c->nbuckets, sizeof *c->tab);
-    c->iptab = calloc(c->nipb, sizeof *c->iptab);
-    c->rl_timer = malloc(sizeof *c->rl_timer);
+    struct sts_connlimit_opts lo = {.max_conns = c->o.max_conns, .per_ip = c->o.per_ip,
+                                    .rate = o->rate};
+    c->lim = sts_connlimit_new(ctx->loop, &lo);
     c->fd = -1;
-    if (!c->tab || !c->iptab || !c->rl_timer) {
+    if (!c->tab || !c->lim) {
         snprintf(err, errlen, "out of memory for the SMTP cache");
         free(c->tab);
-        free(c->iptab);
-        free(c->rl_timer);
+        sts_connlimit_free(c->lim);
         free(c);
         return NULL;
     }
-    uv_timer_init(ctx->loop, c->rl_timer);
-    c->rl_timer->data = c;
-    sts_rl_init(&c->rl, o->rate, uv_now(ctx->loop));
     if (o->mx_hosts_path) {
         c->fd = open(o->mx_hosts_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (c->fd < 0) {
@@ -403,13 +283,7 @@ void sts_smtp_cache_get(struct sts_smtp_cache *c, const char *host, const char *
         sts_dnsq_start(c->ctx, name, STS_T_TLSA, on_tlsa, e);
         return;
     }
-    enqueue(c, e, false);
-    pump(c);
-}
-
-static void on_timer_closed(uv_handle_t *h)
-{
-    free(h);
+    submit(c, e);
 }
 
 int sts_smtp_cache_free(struct sts_smtp_cache *c)
@@ -427,19 +301,12 @@ int sts_smtp_cache_free(struct sts_smtp_cache *c)
             e = next;
         }
     }
-    for (size_t i = 0; i < c->nipb; i++)
-        for (struct ipslot *s = c->iptab[i], *n; s; s = n) {
-            n = s->hnext;
-            free(s);
-        }
-    uv_timer_stop(c->rl_timer);
-    uv_close((uv_handle_t *)c->rl_timer, on_timer_closed);
+    sts_connlimit_free(c->lim);
     int rc = c->write_err ? -1 : 0;
     if (c->fd >= 0 && close(c->fd) < 0)
         rc = -1;
     sts_buf_free(&c->row);
     free(c->tab);
-    free(c->iptab);
     free(c);
     return rc;
 }
@@ -447,4 +314,8 @@ int sts_smtp_cache_free(struct sts_smtp_cache *c)
 void sts_smtp_cache_stats(const struct sts_smtp_cache *c, struct sts_smtp_cache_stats *s)
 {
     *s = c->st;
+    struct sts_connlimit_stats ls;
+    sts_connlimit_stats(c->lim, &ls);
+    s->peak_conns = ls.peak_conns;
+    s->peak_per_ip = ls.peak_per_ip;
 }
