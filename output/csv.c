@@ -273,13 +273,11 @@ static void row(struct csvout *c, const struct sts_result *r)
 static void *csv_open(struct sts_ctx *ctx, char *err, size_t errlen)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/domains.csv", ctx->opts->out_dir);
     struct csvout *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
-    c->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    c->fd = sts_output_create(ctx->opts->out_dir, "domains.csv", path, sizeof path, err, errlen);
     if (c->fd < 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
         free(c);
         return NULL;
     }

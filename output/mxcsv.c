@@ -143,7 +143,6 @@ struct mxcsv {
 static void *mx_open(struct sts_ctx *ctx, char *err, size_t errlen)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/mx.csv", ctx->opts->out_dir);
     struct mxcsv *m = calloc(1, sizeof *m);
     if (!m)
         return NULL;
@@ -153,9 +152,8 @@ static void *mx_open(struct sts_ctx *ctx, char *err, size_t errlen)
         smtp = smtp || strcmp(ctx->probes[i]->name, "smtp") == 0;
     if (!smtp)
         return m; /* no SMTP stage, no mx.csv */
-    m->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    m->fd = sts_output_create(ctx->opts->out_dir, "mx.csv", path, sizeof path, err, errlen);
     if (m->fd < 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
         free(m);
         return NULL;
     }

@@ -17,14 +17,11 @@ struct ndjson {
 
 static void *nd_open(struct sts_ctx *ctx, char *err, size_t errlen)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/results.ndjson", ctx->opts->out_dir);
     struct ndjson *n = calloc(1, sizeof *n);
     if (!n)
         return NULL;
-    n->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    n->fd = sts_output_create(ctx->opts->out_dir, "results.ndjson", NULL, 0, err, errlen);
     if (n->fd < 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
         free(n);
         return NULL;
     }
