@@ -23,31 +23,20 @@
  * named finding and the first one becomes the strict reason.
  */
 #include "policy_parse.h"
-#include "../output/utf8.h"
+#include "../util/utf8.h"
 
 #include <string.h>
-
-static const char *const mode_names[] = {NULL, "enforce", "testing", "none"};
-
-const char *sts_policy_mode_name(enum sts_policy_mode m)
-{
-    return (unsigned)m < sizeof mode_names / sizeof mode_names[0] ? mode_names[m] : NULL;
-}
 
 /* ---- verdict bookkeeping ------------------------------------------------ */
 
 bool sts_policy_has_finding(const struct sts_policy *p, sts_err code)
 {
-    for (size_t i = 0; i < p->nfindings; i++)
-        if (p->findings[i] == code)
-            return true;
-    return false;
+    return sts_findings_has(&p->findings, code);
 }
 
 static void note(struct sts_policy *p, sts_err code)
 {
-    if (!sts_policy_has_finding(p, code) && p->nfindings < STS_POLICY_MAX_FINDINGS)
-        p->findings[p->nfindings++] = code;
+    sts_findings_add(&p->findings, code);
 }
 
 /* A deviation from the ABNF that a tolerant sender still accepts. */
@@ -234,11 +223,11 @@ static void set_mode(struct sts_policy *p, const unsigned char *v, size_t n)
 {
     keep(p->mode_raw, STS_POLICY_VALUE_KEEP, v, n);
     for (enum sts_policy_mode m = STS_POLICY_MODE_ENFORCE; m <= STS_POLICY_MODE_NONE; m++) {
-        if (eq_exact(v, n, mode_names[m])) {
+        if (eq_exact(v, n, sts_policy_mode_name(m))) {
             p->mode = m;
             return;
         }
-        if (eq_nocase(v, n, mode_names[m])) {
+        if (eq_nocase(v, n, sts_policy_mode_name(m))) {
             strict_fail(p, STS_E_POLICY_VALUE_CASE);
             p->mode = m;
             return;

@@ -118,11 +118,7 @@ static void keep(char *dst, size_t cap, const char *s, size_t n)
 
 static void note(struct sts_ehlo *e, sts_err code)
 {
-    for (size_t i = 0; i < e->nfindings; i++)
-        if (e->findings[i] == code)
-            return;
-    if (e->nfindings < STS_EHLO_MAX_FINDINGS)
-        e->findings[e->nfindings++] = code;
+    sts_findings_add(&e->findings, code);
 }
 
 static bool garble_candidate(const char *kw, size_t n)
@@ -137,19 +133,6 @@ static bool garble_candidate(const char *kw, size_t n)
     return true;
 }
 
-const char *sts_starttls_class_name(enum sts_starttls_class c)
-{
-    switch (c) {
-    case STS_STARTTLS_OFFERED:
-        return "offered";
-    case STS_STARTTLS_ABSENT:
-        return "absent";
-    case STS_STARTTLS_GARBLED:
-        return "garbled";
-    default:
-        return "unknown";
-    }
-}
 
 void sts_ehlo_parse(const struct sts_smtp_reply *r, struct sts_ehlo *out)
 {

@@ -69,12 +69,7 @@ struct profile {
 static void flag(struct judge *j, sts_err e, bool strict_bad, bool lax_bad)
 {
     struct sts_txt_verdict *v = j->out;
-    bool seen = false;
-    for (size_t i = 0; i < v->nfindings; i++)
-        if (v->findings[i] == e)
-            seen = true;
-    if (!seen && v->nfindings < STS_MAX_FINDINGS)
-        v->findings[v->nfindings++] = e;
+    sts_findings_add(&v->findings, e);
     if (strict_bad && !j->strict_bad) {
         v->reason = e;
         j->strict_bad = true;

@@ -11,7 +11,7 @@
  * scan of a different name than the one listed would bias a measurement.
  */
 #include "input.h"
-#include "../output/utf8.h"
+#include "../util/utf8.h"
 
 #include <idn2.h>
 #include <stdbool.h>

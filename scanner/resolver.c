@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ratelimit.h"
+#include "../net/ratelimit.h"
 
 /* A query waiting for a rate token or an in-flight slot. */
 struct pending {
