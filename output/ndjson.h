@@ -6,7 +6,7 @@
 #include "../scanner/core.h"
 
 /* Bumped on any change to the NDJSON/CSV layout; see docs/schema.json. */
-#define STS_SCHEMA_VERSION "1.0.0"
+#define STS_SCHEMA_VERSION "1.1.0"
 
 extern const struct sts_output sts_output_ndjson;
 extern const struct sts_output sts_output_csv;

@@ -7,13 +7,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../util/utf8.h"
+#include "../util/jsonw.h"
 
 struct sts_table {
     int fd;
     const struct sts_column *cols;
     size_t ncols;
-    struct sts_buf rows, cell;
+    struct sts_buf rows, cell, esc;
     int err; /* first write error (-errno), sticky */
 };
 
@@ -32,50 +32,49 @@ int sts_output_create(const char *dir, const char *name, char *path, size_t path
     return fd;
 }
 
-/* One quoted cell: text-escape the raw bytes, double every quote. */
-static void quoted(struct sts_buf *b, const unsigned char *s, size_t n)
+/* One quoted cell (RFC 4180): the raw bytes as text (sts_text_escape), every
+ * quote doubled. esc is scratch space. */
+static void quoted(struct sts_buf *b, struct sts_buf *esc, const void *s, size_t n)
 {
-    static const char hex[] = "0123456789abcdef";
+    sts_buf_reset(esc);
+    sts_text_escape(esc, s, n);
+    if (esc->oom)
+        b->oom = 1;
     sts_buf_addc(b, '"');
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = s[i];
-        size_t l = (c < 0x20 || c == 0x7F || c == '\\') ? 0 : sts_utf8_seq(s + i, n - i);
-        if (l == 0) {
-            char e[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
-            sts_buf_add(b, e, 4);
-            i++;
-        } else if (c == '"') {
-            sts_buf_add(b, "\"\"", 2);
-            i++;
-        } else {
-            sts_buf_add(b, s + i, l);
-            i += l;
+    const char *p = esc->data, *end = esc->data + esc->len;
+    for (const char *q; p < end; p = q + 1) {
+        q = memchr(p, '"', (size_t)(end - p));
+        if (!q) {
+            sts_buf_add(b, p, (size_t)(end - p));
+            break;
         }
+        sts_buf_add(b, p, (size_t)(q - p) + 1);
+        sts_buf_addc(b, '"');
     }
     sts_buf_addc(b, '"');
 }
 
-void sts_table_header(struct sts_buf *b, const struct sts_column *cols, size_t ncols)
+void sts_table_header(struct sts_buf *b, struct sts_buf *esc, const struct sts_column *cols,
+                      size_t ncols)
 {
     for (size_t i = 0; i < ncols; i++) {
         if (i)
             sts_buf_addc(b, ',');
-        quoted(b, (const unsigned char *)cols[i].name, strlen(cols[i].name));
+        quoted(b, esc, cols[i].name, strlen(cols[i].name));
     }
     sts_buf_add(b, "\r\n", 2);
 }
 
-void sts_table_render(struct sts_buf *b, struct sts_buf *scratch, const struct sts_column *cols,
-                      size_t ncols, const void *row)
+void sts_table_render(struct sts_buf *b, struct sts_buf *cell, struct sts_buf *esc,
+                      const struct sts_column *cols, size_t ncols, const void *row)
 {
     for (size_t i = 0; i < ncols; i++) {
-        sts_buf_reset(scratch);
-        cols[i].cell(scratch, row);
+        sts_buf_reset(cell);
+        cols[i].cell(cell, row);
         if (i)
             sts_buf_addc(b, ',');
-        quoted(b, (const unsigned char *)scratch->data, scratch->len);
-        if (scratch->oom)
+        quoted(b, esc, cell->data, cell->len);
+        if (cell->oom)
             b->oom = 1;
     }
     sts_buf_add(b, "\r\n", 2);
@@ -97,7 +96,7 @@ struct sts_table *sts_table_open(const char *dir, const char *file, const struct
         free(t);
         return NULL;
     }
-    sts_table_header(&t->rows, cols, ncols);
+    sts_table_header(&t->rows, &t->esc, cols, ncols);
     if (sts_table_flush(t) < 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(-t->err));
         sts_table_close(t);
@@ -108,7 +107,7 @@ struct sts_table *sts_table_open(const char *dir, const char *file, const struct
 
 void sts_table_add(struct sts_table *t, const void *row)
 {
-    sts_table_render(&t->rows, &t->cell, t->cols, t->ncols, row);
+    sts_table_render(&t->rows, &t->cell, &t->esc, t->cols, t->ncols, row);
 }
 
 int sts_table_flush(struct sts_table *t)
@@ -133,6 +132,7 @@ int sts_table_close(struct sts_table *t)
         rc = -errno;
     sts_buf_free(&t->rows);
     sts_buf_free(&t->cell);
+    sts_buf_free(&t->esc);
     free(t);
     return rc;
 }

@@ -25,10 +25,12 @@ int sts_table_flush(struct sts_table *t);
 /* Flush and close; 0 or -errno (NULL is fine). */
 int sts_table_close(struct sts_table *t);
 
-/* The same, into a buffer: the header line / one row line (CRLF-terminated). */
-void sts_table_header(struct sts_buf *b, const struct sts_column *cols, size_t ncols);
-void sts_table_render(struct sts_buf *b, struct sts_buf *scratch, const struct sts_column *cols,
-                      size_t ncols, const void *row);
+/* The same, into a buffer: the header line / one row line (CRLF-terminated);
+ * cell and esc are scratch buffers. */
+void sts_table_header(struct sts_buf *b, struct sts_buf *esc, const struct sts_column *cols,
+                      size_t ncols);
+void sts_table_render(struct sts_buf *b, struct sts_buf *cell, struct sts_buf *esc,
+                      const struct sts_column *cols, size_t ncols, const void *row);
 
 /* Create (truncate) DIR/NAME for an output file: the fd, or -1 with
  * "PATH: reason" in err. path (may be NULL) receives the full path. */

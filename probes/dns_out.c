@@ -10,11 +10,6 @@
 #include "dns.h"
 #include "mxcache.h"
 
-#define STS_VOCAB_NAMES
-#include "dns.def"
-#define STS_VOCAB_MEANINGS
-#include "dns.def"
-
 const char *sts_rcode_name(int rcode)
 {
     return sts_dns_rcode_name(rcode >= 0 && rcode < STS_RCODE_OTHER ? (enum sts_dns_rcode)rcode

@@ -8,11 +8,6 @@
 #include "../output/cells.h"
 #include "policy.h"
 
-#define STS_VOCAB_NAMES
-#include "policy.def"
-#define STS_VOCAB_MEANINGS
-#include "policy.def"
-
 static const char *const hdr_keys[STS_PH__COUNT] = {
     "content_type", "content_length", "transfer_encoding", "content_encoding",
     "location", "server", "cache_control", "last_modified"};

@@ -12,11 +12,6 @@
 #include "../util/clock.h"
 #include "smtp.h"
 
-#define STS_VOCAB_NAMES
-#include "smtp.def"
-#define STS_VOCAB_MEANINGS
-#include "smtp.def"
-
 void sts_smtp_result_free(void *res)
 {
     struct sts_smtp_result *s = res;

@@ -40,7 +40,7 @@ void sts_jw_ms(struct sts_jsonw *w, const char *key, double v);
 void sts_json_escape(struct sts_buf *b, const unsigned char *s, size_t n);
 
 /* Append bytes as printable UTF-8 text: control bytes, backslash and invalid
- * UTF-8 become \\xNN (for CSV cells, which pandas decodes as strict UTF-8). */
+ * UTF-8 become \\xNN (CSV cells, output/table.c: pandas decodes strict UTF-8). */
 void sts_text_escape(struct sts_buf *b, const unsigned char *s, size_t n);
 
 #endif

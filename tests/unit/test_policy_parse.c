@@ -28,7 +28,7 @@ static void expect_findings(const struct sts_policy *p, const sts_err *want, siz
     if (p->findings.n != n) {
         for (size_t i = 0; i < p->findings.n; i++)
             print_message("finding: %s\n", sts_err_name(p->findings.code[i]));
-        fail_msg("expected %zu findings, got %zu", n, p->findings.n);
+        fail_msg("expected %zu findings, got %zu", n, (size_t)p->findings.n);
     }
 }
 #define FINDINGS(p, ...)                                                                           \
