@@ -9,7 +9,7 @@
 #define STSSCAN_MXCACHE_H
 
 #include "../util/cache.h"
-#include "dns.h"
+#include "dns_result.h"
 
 struct sts_mxcache;
 

@@ -7,7 +7,7 @@
 #ifndef STSSCAN_POLICY_H
 #define STSSCAN_POLICY_H
 
-#include "dns.h"
+#include "dns_result.h"
 #include "policy_http.h"
 #include "policy_parse.h"
 #include "tls_facts.h"

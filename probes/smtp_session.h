@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "dns.h"
+#include "dns_result.h"
 #include "../scanner/err.h"
 #include "smtp_parse.h"
 #include "smtp_verdict.h"
