@@ -11,8 +11,10 @@
 
 struct sts_table {
     int fd;
+    long long end, prev; /* length of the file now, and before the last flush */
     const struct sts_column *cols;
     size_t ncols;
+    bool raw;
     struct sts_buf rows, cell, esc;
     int err; /* first write error (-errno), sticky */
 };
@@ -65,12 +67,26 @@ void sts_table_header(struct sts_buf *b, struct sts_buf *esc, const struct sts_c
     sts_buf_add(b, "\r\n", 2);
 }
 
+/* OWASP's advice against CSV formula injection: a cell a spreadsheet would
+ * evaluate gets a leading apostrophe, which spreadsheets show as text. */
+static bool formula_like(const struct sts_buf *cell)
+{
+    return cell->len > 0 && strchr("=+-@\t\r", cell->data[0]) != NULL;
+}
+
 void sts_table_render(struct sts_buf *b, struct sts_buf *cell, struct sts_buf *esc,
-                      const struct sts_column *cols, size_t ncols, const void *row)
+                      const struct sts_column *cols, size_t ncols, bool raw, const void *row)
 {
     for (size_t i = 0; i < ncols; i++) {
         sts_buf_reset(cell);
         cols[i].cell(cell, row);
+        if (!raw && (cols[i].flags & STS_COL_TEXT) && formula_like(cell)) {
+            sts_buf_reset(esc);
+            sts_buf_addc(esc, '\'');
+            sts_buf_add(esc, cell->data, cell->len);
+            sts_buf_reset(cell);
+            sts_buf_add(cell, esc->data, esc->len);
+        }
         if (i)
             sts_buf_addc(b, ',');
         quoted(b, esc, cell->data, cell->len);
@@ -81,7 +97,7 @@ void sts_table_render(struct sts_buf *b, struct sts_buf *cell, struct sts_buf *e
 }
 
 struct sts_table *sts_table_open(const char *dir, const char *file, const struct sts_column *cols,
-                                 size_t ncols, char *err, size_t errlen)
+                                 size_t ncols, bool raw, char *err, size_t errlen)
 {
     char path[4096];
     struct sts_table *t = calloc(1, sizeof *t);
@@ -91,6 +107,7 @@ struct sts_table *sts_table_open(const char *dir, const char *file, const struct
     }
     t->cols = cols;
     t->ncols = ncols;
+    t->raw = raw;
     t->fd = sts_output_create(dir, file, path, sizeof path, err, errlen);
     if (t->fd < 0) {
         free(t);
@@ -107,20 +124,29 @@ struct sts_table *sts_table_open(const char *dir, const char *file, const struct
 
 void sts_table_add(struct sts_table *t, const void *row)
 {
-    sts_table_render(&t->rows, &t->cell, &t->esc, t->cols, t->ncols, row);
+    sts_table_render(&t->rows, &t->cell, &t->esc, t->cols, t->ncols, t->raw, row);
 }
 
 int sts_table_flush(struct sts_table *t)
 {
     if (t->rows.oom && !t->err)
         t->err = -ENOMEM;
+    t->prev = t->end;
     if (!t->err && t->rows.len) {
-        int rc = sts_buf_write_fd(&t->rows, t->fd);
+        int rc = sts_buf_write_whole(&t->rows, t->fd, &t->end);
         if (rc < 0)
             t->err = rc;
     }
     sts_buf_reset(&t->rows);
     return t->err;
+}
+
+void sts_table_undo(struct sts_table *t)
+{
+    if (t && t->end != t->prev && ftruncate(t->fd, (off_t)t->prev) == 0) {
+        lseek(t->fd, (off_t)t->prev, SEEK_SET);
+        t->end = t->prev;
+    }
 }
 
 int sts_table_close(struct sts_table *t)

@@ -89,6 +89,19 @@ void sts_buf_printf(struct sts_buf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
+int sts_buf_write_whole(const struct sts_buf *b, int fd, long long *end)
+{
+    int rc = sts_buf_write_fd(b, fd);
+    if (rc < 0) {
+        /* keep errno of the write: the truncate may fail for the same reason */
+        if (ftruncate(fd, (off_t)*end) == 0)
+            lseek(fd, (off_t)*end, SEEK_SET);
+        return rc;
+    }
+    *end += (long long)b->len;
+    return 0;
+}
+
 int sts_buf_write_fd(const struct sts_buf *b, int fd)
 {
     size_t off = 0;

@@ -20,5 +20,9 @@ void sts_buf_adds(struct sts_buf *b, const char *s);
 void sts_buf_printf(struct sts_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Write the whole buffer to fd (retrying short writes); 0 or -errno. */
 int sts_buf_write_fd(const struct sts_buf *b, int fd);
+/* The same for a file of whole lines: *end is the file's length so far. On a
+ * failed or short write (a full disk) the file is cut back to *end, so it
+ * never ends in a torn line; on success *end advances. 0 or -errno. */
+int sts_buf_write_whole(const struct sts_buf *b, int fd, long long *end);
 
 #endif

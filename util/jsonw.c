@@ -202,6 +202,8 @@ void sts_text_escape(struct sts_buf *b, const unsigned char *s, size_t n)
     while (i < n) {
         unsigned char c = s[i];
         size_t l = (c < 0x20 || c == 0x7F || c == '\\') ? 0 : sts_utf8_seq(s + i, n - i);
+        if (l == 2 && c == 0xC2 && s[i + 1] < 0xA0)
+            l = 0; /* U+0080..U+009F: C1 controls are escaped like C0 (byte by byte) */
         if (l == 0) {
             char e[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
             sts_buf_add(b, e, 4);
