@@ -30,11 +30,10 @@ void sts_table_undo(struct sts_table *t);
 int sts_table_close(struct sts_table *t);
 
 /* The same, into a buffer: the header line / one row line (CRLF-terminated);
- * cell and esc are scratch buffers. */
-void sts_table_header(struct sts_buf *b, struct sts_buf *esc, const struct sts_column *cols,
-                      size_t ncols);
-void sts_table_render(struct sts_buf *b, struct sts_buf *cell, struct sts_buf *esc,
-                      const struct sts_column *cols, size_t ncols, bool raw, const void *row);
+ * cell is a scratch buffer. */
+void sts_table_header(struct sts_buf *b, const struct sts_column *cols, size_t ncols);
+void sts_table_render(struct sts_buf *b, struct sts_buf *cell, const struct sts_column *cols,
+                      size_t ncols, bool raw, const void *row);
 
 /* Create (truncate) DIR/NAME for an output file: the fd, or -1 with
  * "PATH: reason" in err. path (may be NULL) receives the full path. */

@@ -195,12 +195,27 @@ void sts_jw_ms(struct sts_jsonw *w, const char *key, double v)
         sts_jw_double(w, v, 3);
 }
 
-void sts_text_escape(struct sts_buf *b, const unsigned char *s, size_t n)
+/* dq: also double every '"' (inside a quoted CSV cell). */
+static void text_escape(struct sts_buf *b, const unsigned char *s, size_t n, bool dq)
 {
     static const char hex[] = "0123456789abcdef";
     size_t i = 0;
     while (i < n) {
+        /* copy a run of plain printable ASCII in one go (the common case) */
+        size_t j = i;
+        while (j < n && s[j] >= 0x20 && s[j] < 0x7F && s[j] != '\\' && !(dq && s[j] == '"'))
+            j++;
+        if (j > i) {
+            sts_buf_add(b, s + i, j - i);
+            i = j;
+            continue;
+        }
         unsigned char c = s[i];
+        if (dq && c == '"') {
+            sts_buf_add(b, "\"\"", 2);
+            i++;
+            continue;
+        }
         size_t l = (c < 0x20 || c == 0x7F || c == '\\') ? 0 : sts_utf8_seq(s + i, n - i);
         if (l == 2 && c == 0xC2 && s[i + 1] < 0xA0)
             l = 0; /* U+0080..U+009F: C1 controls are escaped like C0 (byte by byte) */
@@ -213,4 +228,18 @@ void sts_text_escape(struct sts_buf *b, const unsigned char *s, size_t n)
             i += l;
         }
     }
+}
+
+void sts_text_escape(struct sts_buf *b, const unsigned char *s, size_t n)
+{
+    text_escape(b, s, n, false);
+}
+
+void sts_csv_cell(struct sts_buf *b, const void *s, size_t n, bool apostrophe)
+{
+    sts_buf_addc(b, '"');
+    if (apostrophe)
+        sts_buf_addc(b, '\'');
+    text_escape(b, s, n, true);
+    sts_buf_addc(b, '"');
 }

@@ -29,14 +29,12 @@ static const struct sts_column cols[] = {
 static char *render(const char *text, const char *num, bool raw)
 {
     static struct sts_buf b;
-    struct sts_buf cell, esc;
+    struct sts_buf cell;
     const char *row[2] = {text, num};
     sts_buf_init(&cell);
-    sts_buf_init(&esc);
     sts_buf_reset(&b);
-    sts_table_render(&b, &cell, &esc, cols, 2, raw, row);
+    sts_table_render(&b, &cell, cols, 2, raw, row);
     sts_buf_free(&cell);
-    sts_buf_free(&esc);
     return b.data;
 }
 
