@@ -55,12 +55,21 @@ void sts_buf_add(struct sts_buf *b, const void *p, size_t n)
     b->data[b->len] = '\0';
 }
 
-void sts_buf_addc(struct sts_buf *b, char c)
+void sts_buf_grow_addc(struct sts_buf *b, char c)
 {
-    if (b->len + 2 > b->cap && grow(b, 1) < 0)
+    if (grow(b, 1) < 0)
         return;
     b->data[b->len++] = c;
     b->data[b->len] = '\0';
+}
+
+void sts_buf_uint(struct sts_buf *b, unsigned long long v)
+{
+    char tmp[24], *e = tmp + sizeof tmp, *p = e;
+    do
+        *--p = (char)('0' + v % 10);
+    while (v /= 10);
+    sts_buf_add(b, p, (size_t)(e - p));
 }
 
 void sts_buf_adds(struct sts_buf *b, const char *s)

@@ -58,10 +58,22 @@ void sts_jw_aend(struct sts_jsonw *w)
 
 void sts_jw_key(struct sts_jsonw *w, const char *k)
 {
+    /* keys are the writers' own literals (plain ASCII names): no escaping,
+     * one copy -- a record has about a hundred of them */
+    char tmp[72];
+    size_t n = strlen(k);
     sep(w);
-    sts_buf_addc(w->b, '"');
-    sts_json_escape(w->b, (const unsigned char *)k, strlen(k));
-    sts_buf_add(w->b, "\":", 2);
+    if (n + 3 <= sizeof tmp) {
+        tmp[0] = '"';
+        memcpy(tmp + 1, k, n);
+        tmp[n + 1] = '"';
+        tmp[n + 2] = ':';
+        sts_buf_add(w->b, tmp, n + 3);
+    } else {
+        sts_buf_addc(w->b, '"');
+        sts_json_escape(w->b, (const unsigned char *)k, n);
+        sts_buf_add(w->b, "\":", 2);
+    }
     /* the value that follows must not emit another comma */
     w->first[w->depth] = true;
 }
@@ -134,13 +146,18 @@ void sts_jw_str(struct sts_jsonw *w, const char *s)
 void sts_jw_int(struct sts_jsonw *w, int64_t v)
 {
     sep(w);
-    sts_buf_printf(w->b, "%lld", (long long)v);
+    if (v < 0) {
+        sts_buf_addc(w->b, '-');
+        sts_buf_uint(w->b, (uint64_t)0 - (uint64_t)v);
+    } else {
+        sts_buf_uint(w->b, (uint64_t)v);
+    }
 }
 
 void sts_jw_uint(struct sts_jsonw *w, uint64_t v)
 {
     sep(w);
-    sts_buf_printf(w->b, "%llu", (unsigned long long)v);
+    sts_buf_uint(w->b, v);
 }
 
 void sts_jw_double(struct sts_jsonw *w, double v, int decimals)
