@@ -73,7 +73,6 @@ static bool eq_exact(const unsigned char *s, size_t n, const char *lit)
     return strlen(lit) == n && memcmp(s, lit, n) == 0;
 }
 
-
 /* Copy at most cap bytes as a printable C string (evidence, never parsed). */
 static void keep(char *dst, size_t cap, const unsigned char *s, size_t n)
 {
@@ -82,7 +81,6 @@ static void keep(char *dst, size_t cap, const unsigned char *s, size_t n)
         dst[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? (char)s[i] : '?';
     dst[k] = '\0';
 }
-
 
 /* Case-insensitive search for an ASCII needle; O(n * |needle|), needle tiny. */
 static bool contains_nocase(const unsigned char *s, size_t n, const char *needle)

@@ -77,7 +77,7 @@ struct profile {
     const char *tag; /* version tag, e.g. "v=STSv1" */
     const char *key; /* required field name */
     sts_err bad_version, key_missing;
-    bool key_list;   /* a repeated key adds its values (rua) instead of being ignored (id) */
+    bool key_list; /* a repeated key adds its values (rua) instead of being ignored (id) */
     void (*value)(struct judge *j, struct rstate *st, const unsigned char *v, size_t n);
 };
 
@@ -596,10 +596,10 @@ static void parse(const struct profile *pf, const struct sts_bytes *recs, size_t
         out->reason = STS_OK;
 }
 
-static const struct profile mtasts = {"v=STSv1", "id", STS_E_TXT_BAD_VERSION, STS_E_TXT_ID_MISSING,
-                                      false, id_value};
-static const struct profile tlsrpt = {"v=TLSRPTv1", "rua", STS_E_RPT_BAD_VERSION,
-                                      STS_E_RPT_RUA_MISSING, true, rua_value};
+static const struct profile mtasts = {
+    "v=STSv1", "id", STS_E_TXT_BAD_VERSION, STS_E_TXT_ID_MISSING, false, id_value};
+static const struct profile tlsrpt = {"v=TLSRPTv1",          "rua", STS_E_RPT_BAD_VERSION,
+                                      STS_E_RPT_RUA_MISSING, true,  rua_value};
 
 void sts_txt_parse_mtasts(const struct sts_bytes *recs, size_t n, struct sts_txt_verdict *out)
 {

@@ -302,12 +302,12 @@ static void mx_field(void **state)
     p = PARSE(HEAD "mx: 192.0.2.1.\r\nmax_age: 1\r\n");
     LAX_ONLY(p, STS_E_POLICY_MX_TRAILING_DOT);
     FINDINGS(p, STS_E_POLICY_MX_TRAILING_DOT, STS_E_POLICY_MX_IP_LITERAL);
-    static const char *const ips[] = {"[192.0.2.1]", "2001:db8::1", "[2001:DB8::1]",
-                                      "[IPv6:2001:db8::1]", "[ipv6:::1]", "::ffff:192.0.2.1"};
+    static const char *const ips[] = {"[192.0.2.1]",        "2001:db8::1", "[2001:DB8::1]",
+                                      "[IPv6:2001:db8::1]", "[ipv6:::1]",  "::ffff:192.0.2.1"};
     for (size_t i = 0; i < sizeof ips / sizeof ips[0]; i++) {
         char buf[256];
-        int n = snprintf(buf, sizeof buf, HEAD "mx: %s\r\nmx: ok.example\r\nmax_age: 1\r\n",
-                         ips[i]);
+        int n =
+            snprintf(buf, sizeof buf, HEAD "mx: %s\r\nmx: ok.example\r\nmax_age: 1\r\n", ips[i]);
         p = parse_n(buf, (size_t)n);
         LAX_ONLY(p, STS_E_POLICY_MX_INVALID); /* not a Domain */
         FINDINGS(p, STS_E_POLICY_MX_INVALID, STS_E_POLICY_MX_IP_LITERAL);

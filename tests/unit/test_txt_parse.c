@@ -202,7 +202,7 @@ static void t_version_and_whitespace(void **st)
     sts("v=STSv1; id=1; v=STSv2");
     VERDICT(STS_ST_OK, STS_OK, true, true);
     FINDINGS(STS_E_TXT_DUP_FIELD);
-    sts("v=STSv1; id=1; v=");  /* not an sts-ext-value: strict only */
+    sts("v=STSv1; id=1; v="); /* not an sts-ext-value: strict only */
     VERDICT(STS_ST_MALFORMED, STS_E_TXT_SYNTAX, false, true);
     FINDINGS(STS_E_TXT_DUP_FIELD, STS_E_TXT_SYNTAX);
 }
@@ -323,14 +323,17 @@ static void t_control_bytes(void **st)
     sts("v=STSv1; id=1\x7f");
     VERDICT(STS_ST_MALFORMED, STS_E_TXT_CTL, false, false);
     /* ESC and BEL are control bytes, not NULs (issue 12) */
-    sts("v=STSv1; id=ab\x1b" "cd");
+    sts("v=STSv1; id=ab\x1b"
+        "cd");
     VERDICT(STS_ST_MALFORMED, STS_E_TXT_CTL, false, false);
     FINDINGS(STS_E_TXT_CTL, STS_E_TXT_ID_BAD_CHAR);
     assert_string_equal(v.id, "ab?cd");
-    sts("v=STSv1; id=1; x=a\x07" "b");
+    sts("v=STSv1; id=1; x=a\x07"
+        "b");
     VERDICT(STS_ST_MALFORMED, STS_E_TXT_CTL, false, false);
     FINDINGS(STS_E_TXT_CTL, STS_E_TXT_SYNTAX);
-    static const char both[] = "v=STSv1; id=a\x1b" "b\0";
+    static const char both[] = "v=STSv1; id=a\x1b"
+                               "b\0";
     sts_raw(both, sizeof both - 1);
     VERDICT(STS_ST_MALFORMED, STS_E_TXT_CTL, false, false);
     FINDINGS(STS_E_TXT_CTL, STS_E_TXT_NUL, STS_E_TXT_ID_BAD_CHAR);
