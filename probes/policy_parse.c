@@ -160,7 +160,8 @@ static bool ip_literal(const unsigned char *v, size_t n)
  * are Let-dig), so it stays strict_ok and valid (matched as text, like any
  * name); IPv6 and bracketed forms are not a Domain: policy_mx_invalid too.
  * Neither verdict fails on the finding itself: a sender just finds no
- * match, which MX coverage reports (policy_mx_uncovered). */
+ * match, which MX coverage reports (policy_mx_uncovered). The finding is
+ * the policy's; the pattern's own err keeps its grammar meaning. */
 static void add_mx(struct sts_policy *p, const unsigned char *v, size_t n)
 {
     p->nmx_total++;
@@ -187,10 +188,7 @@ static void add_mx(struct sts_policy *p, const unsigned char *v, size_t n)
         *c = (char)sts_lower((unsigned char)*c);
     m->valid = ok;
     m->wildcard = wild;
-    m->err = ip    ? STS_E_POLICY_MX_IP_LITERAL
-             : !ok ? STS_E_POLICY_MX_INVALID
-             : dot ? STS_E_POLICY_MX_TRAILING_DOT
-                   : STS_OK;
+    m->err = !ok ? STS_E_POLICY_MX_INVALID : dot ? STS_E_POLICY_MX_TRAILING_DOT : STS_OK;
 }
 
 /* max_age = 1*10(DIGIT); RFC 8461 3.2 prose caps it at 31557600. Leading

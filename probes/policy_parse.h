@@ -62,7 +62,7 @@ struct sts_policy_mx {
                  1]; /* lowercased, one trailing dot dropped (truncated if huge) */
     bool valid;      /* ["*."] Domain with LDH labels */
     bool wildcard;   /* starts with "*." */
-    sts_err err;     /* STS_OK, policy_mx_ip_literal, _invalid or _trailing_dot */
+    sts_err err;     /* STS_OK, policy_mx_invalid or policy_mx_trailing_dot */
 };
 
 struct sts_policy {

@@ -451,8 +451,7 @@ def build(arg=None):
           dict(DEFAULT_POLICY, mx=[ADDR_MX_GOOD]),
           pol_ok("enforce", mx=(ADDR_MX_GOOD,), **{
               "policy.lax": True, "policy.mx_uncovered": ["mx.good.test"],
-              "policy.parsed.mx": [{"pattern": ADDR_MX_GOOD, "valid": True,
-                                    "error": "policy_mx_ip_literal"}],
+              "policy.parsed.mx": [{"pattern": ADDR_MX_GOOD, "valid": True, "error": None}],
               "policy.findings": ["policy_mx_ip_literal", "policy_mx_uncovered",
                                   "policy_mx_none_covered"]}))
     pcase("pol-mx-ip6", "an IPv6 address beside a valid mx pattern: not a Domain (strict "
