@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "../scanner/inhash.h"
 #include "../scanner/resolver.h"
 #include "jsonw.h"
 #include "record_json.h"
@@ -110,7 +111,20 @@ int sts_runmeta_write(struct sts_ctx *ctx, const char *status)
     sts_jw_int(&w, o->policy_per_ip);
     sts_jw_key(&w, "https_port");
     sts_jw_int(&w, o->https_port);
+    sts_jw_key(&w, "shard"); /* --shard K/N; `stsscan merge` ignores it when comparing options */
+    if (o->shard_n) {
+        sts_jw_obj(&w);
+        sts_jw_key(&w, "k");
+        sts_jw_uint(&w, o->shard_k);
+        sts_jw_key(&w, "n");
+        sts_jw_uint(&w, o->shard_n);
+        sts_jw_end(&w);
+    } else {
+        sts_jw_null(&w);
+    }
     sts_jw_end(&w);
+    sts_jw_key(&w, "input_sha256"); /* null until a non-file input was read to its end */
+    sts_jw_str(&w, sts_inhash_hex(ctx->inhash));
 
     sts_jw_key(&w, "resolvers");
     sts_jw_arr(&w);

@@ -6,8 +6,10 @@
 #include <string.h>
 
 #include "err.h"
+#include "merge.h"
 #include "opts.h"
 #include "scan.h"
+#include "shard.h"
 
 static void usage_scan(FILE *f)
 {
@@ -25,6 +27,8 @@ static void usage_scan(FILE *f)
         "                         domains.csv, run.json\n"
         "      --progress         force the stderr status line (default: on a TTY)\n"
         "      --no-progress      no status line (the final summary is always printed)\n"
+        "      --shard K/N        scan only the domains of shard K of N (by a hash of the\n"
+        "                         name; see docs/scaling.md and `stsscan merge`)\n"
         "Probes\n"
         "      --probes LIST      comma list of stages: dns, policy, smtp (default dns)\n"
         "Limits (defaults are safe for the real internet)\n"
@@ -108,7 +112,7 @@ static int cmd_scan(int argc, char **argv)
     o.smtp_dedup = 1;
     enum { O_SMTP_PORT = 500, O_EHLO, O_SMTP_CONNTO, O_SMTP_REPLYTO, O_SMTP_TLSTO, O_SMTP_MAXREPLY,
            O_SMTP_PERIP, O_SMTP_MAXCONNS, O_SMTP_RATE, O_SMTP_CACHE, O_NO_DEDUP, O_BLOCKLIST,
-           O_IPV6, O_DANE };
+           O_IPV6, O_DANE, O_SHARD };
     enum { O_POL_ALWAYS = 400, O_CAFILE, O_POL_CONNTO, O_POL_TLSTO, O_POL_TO, O_POL_MAXCONNS, O_POL_PERIP,
            O_HTTPS_PORT };
     enum { O_CSV = 256, O_CSVCOL, O_PROGRESS, O_NOPROGRESS, O_PROBES, O_RATE, O_RESOLVER,
@@ -147,6 +151,7 @@ static int cmd_scan(int argc, char **argv)
         {"blocklist", required_argument, 0, O_BLOCKLIST},
         {"ipv6", no_argument, 0, O_IPV6},
         {"dane", no_argument, 0, O_DANE},
+        {"shard", required_argument, 0, O_SHARD},
         {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
     int c;
     long v;
@@ -302,6 +307,14 @@ static int cmd_scan(int argc, char **argv)
         case O_BLOCKLIST: o.blocklist = optarg; break;
         case O_IPV6: o.ipv6 = 1; break;
         case O_DANE: o.dane = 1; break;
+        case O_SHARD: {
+            char e[160];
+            if (sts_shard_parse(optarg, &o.shard_k, &o.shard_n, e, sizeof e) < 0) {
+                fprintf(stderr, "stsscan: %s\n", e);
+                return 2;
+            }
+            break;
+        }
         case 'h': usage_scan(stdout); return 0;
         default: usage_scan(stderr); return 2;
         }
@@ -341,6 +354,8 @@ int main(int argc, char **argv)
         return cmd_scan(argc - 1, argv + 1);
     if (strcmp(cmd, "errors") == 0)
         return cmd_errors(argc - 1, argv + 1);
+    if (strcmp(cmd, "merge") == 0)
+        return sts_cmd_merge(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("stsscan %s (schema %s)\n", STSSCAN_VERSION, "1.0.0");
         return 0;
@@ -350,6 +365,7 @@ int main(int argc, char **argv)
     fprintf(f, "usage: stsscan <command> [options]\n"
                "commands:\n"
                "  scan      scan a list of domains (stsscan scan --help)\n"
+               "  merge     join the shards of one scan (stsscan merge --help)\n"
                "  errors    list every error/finding code (--markdown for docs/errors.md)\n"
                "  version   print the version\n");
     return f == stdout ? 0 : 2;

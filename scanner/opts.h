@@ -43,6 +43,7 @@ struct sts_opts {
     const char *blocklist;    /* file of CIDRs never connected to */
     int ipv6;                 /* probe IPv6 MX addresses too */
     int dane;                 /* TLSA lookup at _25._tcp.MX */
+    unsigned shard_k, shard_n; /* --shard K/N (scanner/shard.h); n == 0: every line */
     int argc;
     char **argv;
 };

@@ -18,10 +18,12 @@
 #include "../probes/blocklist.h"
 #include "core.h"
 #include "dedup.h"
+#include "inhash.h"
 #include "input.h"
 #include "progress.h"
 #include "reader.h"
 #include "resolver.h"
+#include "shard.h"
 #include "../output/runmeta.h"
 
 extern const struct sts_output sts_output_ndjson;
@@ -130,8 +132,11 @@ static void handle_item(struct scan *s, struct sts_item *it)
     enum sts_line_kind kind = STS_LINE_ERROR;
     if (err == STS_OK)
         kind = sts_input_normalize(it->text, it->len, domain, &err);
-    if (kind == STS_LINE_SKIP) {
-        free(it->text);
+    if (kind == STS_LINE_SKIP ||
+        !sts_shard_mine(ctx->opts->shard_k, ctx->opts->shard_n,
+                        kind == STS_LINE_DOMAIN ? domain : it->text,
+                        kind == STS_LINE_DOMAIN ? strlen(domain) : it->len)) {
+        free(it->text); /* a comment, or another shard's line: no record here */
         return;
     }
     r = item_record(it);
@@ -353,10 +358,13 @@ int sts_scan_run(const struct sts_opts *o)
     ctx->resolver = sts_resolver_new(ctx->loop, &ro, err, sizeof err);
     if (!ctx->resolver)
         goto fail;
+    if (!(ctx->inhash = sts_inhash_new(o->input, err, sizeof err)))
+        goto fail;
     s.reader = sts_reader_open(ctx->loop, o->input, o->csv, o->csv_column, on_reader, &s, err,
                                sizeof err);
     if (!s.reader)
         goto fail;
+    sts_reader_hash(s.reader, ctx->inhash);
     s.dedup = sts_dedup_new();
     const struct sts_output *outs[] = {&sts_output_ndjson, &sts_output_csv, &sts_output_mxcsv};
     for (size_t i = 0; i < sizeof outs / sizeof outs[0]; i++) {
@@ -388,6 +396,7 @@ int sts_scan_run(const struct sts_opts *o)
         uv_run(ctx->loop, UV_RUN_NOWAIT);
     sts_dedup_free(s.dedup);
     sts_blocklist_free(ctx->blocklist);
+    sts_inhash_free(ctx->inhash);
     return s.exit_code;
 
 fail:
