@@ -163,6 +163,7 @@ static int copy_rest(FILE *in, FILE *out, int first, uint64_t *lines, const char
         for (size_t i = 0; i < n; i++) {
             if (at_start && (buf[i] == '\n' || buf[i] == '\r' || (first && buf[i] != first))) {
                 *why = first ? "a line that is not a JSON record" : "an empty line";
+                *lines = count;
                 return STS_MERGE_REFUSED;
             }
             const char *nl = memchr(buf + i, '\n', n - i);
@@ -179,6 +180,7 @@ static int copy_rest(FILE *in, FILE *out, int first, uint64_t *lines, const char
             return STS_MERGE_IOERR;
         }
     }
+    *lines = count;
     if (ferror(in)) {
         *why = "a read error";
         return STS_MERGE_IOERR;
@@ -187,7 +189,6 @@ static int copy_rest(FILE *in, FILE *out, int first, uint64_t *lines, const char
         *why = "a torn last line (no line end: was the shard killed?)";
         return STS_MERGE_REFUSED;
     }
-    *lines = count;
     return STS_MERGE_OK;
 }
 
