@@ -15,7 +15,8 @@ What is compared
   mx.csv          rows keyed by (line, mx_host, ip); same rule per column.
   mx_hosts.csv    rows keyed by (host, ip, port);    same rule per column.
                   A CSV must exist in both directories or in neither; headers must match.
-  run.json        `counts` (equal), and `options` except out_dir, shard, progress.
+  run.json        `counts` and `input_sha256` (equal), and `options` except out_dir, shard,
+                  progress and input (the list's path; its content is input_sha256).
                   (Not `dns`: shards resolve a shared MX host once each, so query counts
                   legitimately differ.)
 
@@ -51,7 +52,7 @@ TEXT_WITH_TIMINGS = {"error_detail", "detail"}
 MILLIS = re.compile(r"\b\d+ milliseconds\b")
 CSV_KEYS = {"domains.csv": ("line",), "mx.csv": ("line", "mx_host", "ip"),
             "mx_hosts.csv": ("host", "ip", "port")}
-RUN_OPTION_IGNORED = {"out_dir", "shard", "progress"}
+RUN_OPTION_IGNORED = {"out_dir", "shard", "progress", "input"}
 
 
 class Ignore:
@@ -190,6 +191,7 @@ def compare_run(a_dir, b_dir, rep):
     rb = json.load(open(os.path.join(b_dir, "run.json")))
     paths = []
     diff_values(ra.get("counts"), rb.get("counts"), "counts.", paths, 20)
+    diff_values(ra.get("input_sha256"), rb.get("input_sha256"), "input_sha256.", paths, 20)
     oa = {k: v for k, v in (ra.get("options") or {}).items() if k not in RUN_OPTION_IGNORED}
     ob = {k: v for k, v in (rb.get("options") or {}).items() if k not in RUN_OPTION_IGNORED}
     diff_values(oa, ob, "options.", paths, 20)

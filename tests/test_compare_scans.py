@@ -18,7 +18,8 @@ REC = {"line": 1, "domain": "a.test", "started": "2026-01-01T00:00:00.000Z", "el
        "policy": {"error_detail": "Operation timed out after 30000 milliseconds"}}
 DOMAINS = [["line", "domain", "mta_sts_status", "elapsed_ms"], ["1", "a.test", "ok", "3.5"],
            ["2", "b.test", "absent", "1.0"]]
-RUN = {"status": "completed", "counts": {"records": 2}, "options": {"rate": 1000.0, "out_dir": "x"}}
+RUN = {"status": "completed", "counts": {"records": 2}, "input_sha256": "ab" * 32,
+       "options": {"rate": 1000.0, "out_dir": "x", "input": "list.txt"}}
 
 
 def write(d, recs, rows, run):
@@ -69,7 +70,7 @@ try:
     rows = copy.deepcopy(DOMAINS)
     rows[1][3] = "77.0"
     case("timings-only", 0, "EQUAL", recs=[rec2(), t], rows=rows,
-         run_json=dict(RUN, options={"rate": 1000.0, "out_dir": "elsewhere"}))
+         run_json=dict(RUN, options={"rate": 1000.0, "out_dir": "elsewhere", "input": "copy.txt"}))
     # a verdict changes
     v = copy.deepcopy(REC)
     v["dns"]["mta_sts"]["status"] = "malformed"
@@ -87,7 +88,9 @@ try:
     case("csv-row", 1, "domains.csv: key ('2',) only in A", rows=DOMAINS[:2])
     # run.json counts and options
     case("counts", 1, "run.json: counts.records", run_json=dict(RUN, counts={"records": 3}))
-    case("options", 1, "run.json: options.rate", run_json=dict(RUN, options={"rate": 5.0, "out_dir": "x"}))
+    case("options", 1, "run.json: options.rate",
+         run_json=dict(RUN, options={"rate": 5.0, "out_dir": "x", "input": "list.txt"}))
+    case("input", 1, "run.json: input_sha256", run_json=dict(RUN, input_sha256="cd" * 32))
     # not a scan directory
     rc, out = run(base, tmp)
     good = rc == 2 and "not a scan directory" in out

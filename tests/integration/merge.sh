@@ -9,7 +9,7 @@ STSSCAN=$(readlink -f "$1")
 RUN=$(readlink -m "$2")
 WORK=$(readlink -m "$3")
 REPO=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
-# shellcheck source=scale_lib.sh
+# shellcheck source=tests/integration/scale_lib.sh
 . "$REPO/tests/integration/scale_lib.sh"
 
 fails=0

@@ -1,7 +1,7 @@
 # Shared by the scale-out tests (tests/integration/merge.sh, tests/slurm/slurm_cluster.sh):
 # the lab they scan, the input list and the scanner options of both the sharded and the
 # single-process scan. Source it after setting REPO and RUN (the lab run dir).
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034,SC2054  # variables for the sourcing scripts; a comma list is one argument
 
 LAB=$REPO/tests/lab/lab
 COMPARE=$REPO/tests/compare_scans.py
