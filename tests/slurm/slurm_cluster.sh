@@ -5,8 +5,8 @@
 #   1. cpack -G DEB in BUILD_DIR, install the .deb (apt), check what it installed;
 #   2. munged (own key and socket), slurmctld, slurmd (own config, state, spool, logs in WORK);
 #   3. the lab (the ctest fixture's, or scenarios+isp2017 started here);
-#   4. /usr/share/stsscan/slurm/stsscan-slurm submit -n 3: a 3-task array + a merge job
-#      (afterok); task 2 is cancelled as a node failure or time limit would, so the merge job
+#   4. /usr/share/stsscan/slurm/stsscan-slurm submit -n 3 -m 2: a 3-task array (2 at once)
+#      + a merge job (afterok); task 2 is cancelled as a node failure or time limit would, so the merge job
 #      must not run; `status` names shard 2, `rerun 2` resubmits it with a new merge job;
 #   5. the merged scan must equal a single-process scan of the same input (compare_scans.py).
 # Every daemon started here is stopped and the package removed, on failure too. Fails (never
@@ -170,7 +170,7 @@ wait_gone() { # wait_gone JOBID...: until none of them is pending or running
   done
 }
 SURVEY=$W/survey
-"$DRIVER" submit -n 3 -o "$SURVEY" -S --time=30 "$W/input.txt" -- "${SCAN_ARGS[@]}" | tee "$W/submit.log"
+"$DRIVER" submit -n 3 -m 2 -o "$SURVEY" -S --time=30 "$W/input.txt" -- "${SCAN_ARGS[@]}" | tee "$W/submit.log"
 read -r array merge < <(sed -n 's/^submit array=\([0-9]*\) merge=\([0-9]*\)$/\1 \2/p' "$SURVEY/jobs")
 [ -n "$array" ] && [ -n "$merge" ] || die "the driver recorded no job ids: $(cat "$SURVEY/jobs" 2>&1)"
 # task 1 (shard 2) dies mid-scan, as on a node failure or at a time limit (Slurm's SIGTERM)
