@@ -9,20 +9,23 @@
 #   share/stsscan/unbound/                resolver config for real-internet scans (docs/operating.md)
 include(GNUInstallDirs)
 
-# ---- the man page: one target, stsscan_man, producing STSSCAN_MAN_PAGE -------------------
-# Today help2man (Debian) turns `stsscan help` + `stsscan scan|merge --help` into a page.
-# To switch generators, change only the add_custom_command; the target name, the output
-# path and the install rule stay.
+# ---- the man page: target stsscan_man producing ${CMAKE_BINARY_DIR}/stsscan.1 ------------
+# If the build already defines stsscan_man (the page generated from the options table,
+# issue 13), that generator is used and nothing here runs; include this file after it.
+# Otherwise help2man (Debian) turns `stsscan help` + `stsscan scan|merge --help` into a page.
+# Either way the install rule below takes ${CMAKE_BINARY_DIR}/stsscan.1.
 set(STSSCAN_MAN_PAGE ${CMAKE_BINARY_DIR}/stsscan.1)
-find_program(HELP2MAN help2man REQUIRED) # Debian help2man, installed by scripts/setup
-add_custom_command(OUTPUT ${STSSCAN_MAN_PAGE}
-  COMMAND ${CMAKE_COMMAND} -E env STSSCAN=$<TARGET_FILE:stsscan>
-          ${HELP2MAN} --no-info --no-discard-stderr --section 1
-          --name "measure MTA-STS, TLS-RPT and SMTP STARTTLS of many domains"
-          --output ${STSSCAN_MAN_PAGE} ${CMAKE_SOURCE_DIR}/cmake/man-help.sh
-  DEPENDS stsscan ${CMAKE_SOURCE_DIR}/cmake/man-help.sh
-  COMMENT "Generating stsscan.1 (help2man)" VERBATIM)
-add_custom_target(stsscan_man ALL DEPENDS ${STSSCAN_MAN_PAGE})
+if(NOT TARGET stsscan_man)
+  find_program(HELP2MAN help2man REQUIRED) # Debian help2man, installed by scripts/setup
+  add_custom_command(OUTPUT ${STSSCAN_MAN_PAGE}
+    COMMAND ${CMAKE_COMMAND} -E env STSSCAN=$<TARGET_FILE:stsscan>
+            ${HELP2MAN} --no-info --no-discard-stderr --section 1
+            --name "measure MTA-STS, TLS-RPT and SMTP STARTTLS of many domains"
+            --output ${STSSCAN_MAN_PAGE} ${CMAKE_SOURCE_DIR}/cmake/man-help.sh
+    DEPENDS stsscan ${CMAKE_SOURCE_DIR}/cmake/man-help.sh
+    COMMENT "Generating stsscan.1 (help2man)" VERBATIM)
+  add_custom_target(stsscan_man ALL DEPENDS ${STSSCAN_MAN_PAGE})
+endif()
 
 install(TARGETS stsscan RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES ${STSSCAN_MAN_PAGE} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)

@@ -135,6 +135,9 @@ NodeName=$H NodeAddr=127.0.0.1 CPUs=$(nproc) RealMemory=$mem State=UNKNOWN
 # the shards mostly wait on the network: let the three share the cores
 PartitionName=main Nodes=$H Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:4
 EOF
+# slurmd initialises its cgroup plugin even with proctrack/linuxproc; on a cgroup v2 host
+# without systemd it must not ask systemd for a scope
+printf 'CgroupPlugin=autodetect\nIgnoreSystemd=yes\n' >"$W/slurm/cgroup.conf"
 setsid slurmctld -D -f "$SLURM_CONF" </dev/null >"$W/slurm/log/slurmctld.out" 2>&1 &
 CTLD=$!
 PIDS+=($!)
