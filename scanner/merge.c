@@ -21,7 +21,8 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
+    fprintf(
+        f,
         "usage: stsscan merge -o OUT DIR...\n"
         "Join the output directories of the shards of one scan (stsscan scan --shard K/N for\n"
         "every K of one N) into OUT, as one process would have written it: results.ndjson,\n"
@@ -89,26 +90,33 @@ static int check_one(struct shard *s, char *err, size_t errlen)
     if (!str(s->run, "tool") || strcmp(str(s->run, "tool"), "stsscan") != 0 ||
         !json_is_object(opt) || !json_is_object(counts) || !str(s->run, "schema") ||
         !str(s->run, "version")) {
-        snprintf(err, errlen, "%s: run.json is not stsscan's (tool, version, schema, options, "
-                 "counts)", s->dir);
+        snprintf(err, errlen,
+                 "%s: run.json is not stsscan's (tool, version, schema, options, "
+                 "counts)",
+                 s->dir);
         return -1;
     }
     if (!json_is_object(sh) || n < 1 || k < 1 || k > n) {
-        snprintf(err, errlen, "%s: not a shard (its run.json has no options.shard {k, n}: "
-                 "scanned without --shard K/N)", s->dir);
+        snprintf(err, errlen,
+                 "%s: not a shard (its run.json has no options.shard {k, n}: "
+                 "scanned without --shard K/N)",
+                 s->dir);
         return -1;
     }
     s->k = (unsigned)k;
     s->n = (unsigned)n;
     if (!status || strcmp(status, "completed") != 0) {
-        snprintf(err, errlen, "shard %u/%u (%s) is not completed (run.json status '%s'): "
-                 "rerun that shard (same command, a fresh output directory)", s->k, s->n,
-                 s->dir, status ? status : "?");
+        snprintf(err, errlen,
+                 "shard %u/%u (%s) is not completed (run.json status '%s'): "
+                 "rerun that shard (same command, a fresh output directory)",
+                 s->k, s->n, s->dir, status ? status : "?");
         return -1;
     }
     if (!is_hex64(str(s->run, "input_sha256"))) {
-        snprintf(err, errlen, "shard %u/%u (%s): run.json has no input_sha256, so it cannot "
-                 "be shown to have read the same list", s->k, s->n, s->dir);
+        snprintf(err, errlen,
+                 "shard %u/%u (%s): run.json has no input_sha256, so it cannot "
+                 "be shown to have read the same list",
+                 s->k, s->n, s->dir);
         return -1;
     }
     if (!json_is_integer(json_object_get(counts, "records"))) {
@@ -122,8 +130,7 @@ static int check_one(struct shard *s, char *err, size_t errlen)
 /* Options that may differ between the shards of one scan. */
 static bool ignored_option(const char *key)
 {
-    return strcmp(key, "out_dir") == 0 || strcmp(key, "shard") == 0 ||
-           strcmp(key, "progress") == 0;
+    return strcmp(key, "out_dir") == 0 || strcmp(key, "shard") == 0 || strcmp(key, "progress") == 0;
 }
 
 static void show(json_t *v, char *out, size_t outlen)
@@ -138,8 +145,16 @@ static const char *options_differ(json_t *a, json_t *b)
 {
     const char *key;
     json_t *v;
-    json_object_foreach(a, key, v) if (!ignored_option(key) && !json_equal(v, json_object_get(b, key))) return key;
-    json_object_foreach(b, key, v) if (!ignored_option(key) && !json_object_get(a, key)) return key;
+    json_object_foreach(a, key, v)
+    {
+        if (!ignored_option(key) && !json_equal(v, json_object_get(b, key)))
+            return key;
+    }
+    json_object_foreach(b, key, v)
+    {
+        if (!ignored_option(key) && !json_object_get(a, key))
+            return key;
+    }
     return NULL;
 }
 
@@ -158,19 +173,24 @@ static int check_all(struct shard *s, int n, char *err, size_t errlen)
         }
         for (size_t f = 0; f < sizeof same / sizeof same[0]; f++)
             if (strcmp(str(s[i].run, same[f]), str(s[0].run, same[f])) != 0) {
-                snprintf(err, errlen, "shard %u (%s) is of another scan than shard %u (%s): "
-                         "%s %s there, %s here", s[i].k, s[i].dir, s[0].k, s[0].dir, same[f],
-                         str(s[i].run, same[f]), str(s[0].run, same[f]));
+                snprintf(err, errlen,
+                         "shard %u (%s) is of another scan than shard %u (%s): "
+                         "%s %s there, %s here",
+                         s[i].k, s[i].dir, s[0].k, s[0].dir, same[f], str(s[i].run, same[f]),
+                         str(s[0].run, same[f]));
                 return -1;
             }
-        json_t *oa = json_object_get(s[0].run, "options"), *ob = json_object_get(s[i].run, "options");
+        json_t *oa = json_object_get(s[0].run, "options"),
+               *ob = json_object_get(s[i].run, "options");
         const char *key = options_differ(oa, ob);
         if (key) {
             char va[128], vb[128];
             show(json_object_get(oa, key), va, sizeof va);
             show(json_object_get(ob, key), vb, sizeof vb);
-            snprintf(err, errlen, "shard %u (%s) is of another scan than shard %u (%s): option "
-                     "%s is %s there, %s here", s[i].k, s[i].dir, s[0].k, s[0].dir, key, vb, va);
+            snprintf(err, errlen,
+                     "shard %u (%s) is of another scan than shard %u (%s): option "
+                     "%s is %s there, %s here",
+                     s[i].k, s[i].dir, s[0].k, s[0].dir, key, vb, va);
             return -1;
         }
     }
@@ -206,8 +226,8 @@ static double iso_seconds(const char *s)
 {
     struct tm tm = {0};
     int ms = 0;
-    if (!s || sscanf(s, "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                     &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7)
+    if (!s || sscanf(s, "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                     &tm.tm_min, &tm.tm_sec, &ms) != 7)
         return -1;
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
@@ -232,13 +252,15 @@ static int add_counts(json_t *dst, json_t *src, char *err, size_t errlen)
             if (!d)
                 json_object_set(dst, key, v);
             else if (!json_equal(d, v)) {
-                snprintf(err, errlen, "the shards read different numbers of lines (%lld, %lld) "
-                         "from the same input: a shard is damaged", (long long)json_integer_value(d),
-                         (long long)json_integer_value(v));
+                snprintf(err, errlen,
+                         "the shards read different numbers of lines (%lld, %lld) "
+                         "from the same input: a shard is damaged",
+                         (long long)json_integer_value(d), (long long)json_integer_value(v));
                 return -1;
             }
         } else if (json_is_integer(v)) {
-            json_object_set_new(dst, key, json_integer(json_integer_value(d) + json_integer_value(v)));
+            json_object_set_new(dst, key,
+                                json_integer(json_integer_value(d) + json_integer_value(v)));
         } else if (json_is_real(v)) {
             json_object_set_new(dst, key, json_real(json_number_value(d) + json_number_value(v)));
         }
@@ -246,11 +268,12 @@ static int add_counts(json_t *dst, json_t *src, char *err, size_t errlen)
     return 0;
 }
 
-static json_t *merged_run(struct shard *s, int n, const char *out, int argc, char **argv,
-                          char *err, size_t errlen)
+static json_t *merged_run(struct shard *s, int n, const char *out, int argc, char **argv, char *err,
+                          size_t errlen)
 {
     json_t *m = json_object(), *opts = json_deep_copy(json_object_get(s[0].run, "options"));
-    json_t *res = json_array(), *counts = json_object(), *dns = json_object(), *shards = json_array();
+    json_t *res = json_array(), *counts = json_object(), *dns = json_object(),
+           *shards = json_array();
     const char *started = NULL, *finished = NULL;
     json_int_t rss = 0;
     char host[256] = "", ts[32];
@@ -303,8 +326,12 @@ static json_t *merged_run(struct shard *s, int n, const char *out, int argc, cha
     /* keys a newer scanner writes that the merge does not know: kept per shard only */
     const char *key;
     json_t *v;
-    json_object_foreach(s[0].run, key, v) if (!json_object_get(m, key))
-        fprintf(stderr, "stsscan merge: note: run.json key '%s' is kept under \"shards\" only\n", key);
+    json_object_foreach(s[0].run, key, v)
+    {
+        if (!json_object_get(m, key))
+            fprintf(stderr, "stsscan merge: note: run.json key '%s' is kept under \"shards\" only\n",
+                    key);
+    }
     time_t now = time(NULL);
     strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
     json_t *info = json_object();
@@ -346,15 +373,17 @@ static int prepare_out(const char *out, bool *created, char *err, size_t errlen)
             break;
     closedir(d);
     if (e) {
-        snprintf(err, errlen, "%s is not empty: refusing to write into it (the merge never "
-                 "overwrites; give a new directory)", out);
+        snprintf(err, errlen,
+                 "%s is not empty: refusing to write into it (the merge never "
+                 "overwrites; give a new directory)",
+                 out);
         return -1;
     }
     return 0;
 }
 
-static const char *const out_files[] = {"results.ndjson", "domains.csv", "mx.csv",
-                                        "mx_hosts.csv", "run.json.tmp", "run.json"};
+static const char *const out_files[] = {"results.ndjson", "domains.csv",  "mx.csv",
+                                        "mx_hosts.csv",   "run.json.tmp", "run.json"};
 
 /* A failed merge leaves nothing that looks like a scan. */
 static void undo(const char *out, bool created)
@@ -418,14 +447,16 @@ static int merge(struct shard *s, int n, const char *out, int argc, char **argv,
     }
     for (int i = 0; i < n; i++)
         in[i] = (struct sts_merge_shard){s[i].dir, s[i].k,
-            (uint64_t)json_integer_value(json_object_get(json_object_get(s[i].run, "counts"), "records"))};
+                                         (uint64_t)json_integer_value(json_object_get(
+                                             json_object_get(s[i].run, "counts"), "records"))};
     int mx = presence("mx.csv", in, n, err, errlen);
     int mxh = mx < 0 ? -1 : presence("mx_hosts.csv", in, n, err, errlen);
     json_t *m = mxh < 0 ? NULL : merged_run(s, n, out, argc, argv, err, errlen);
     bool created = false;
     uint64_t unique = 0;
-    int rc = !m ? STS_MERGE_REFUSED
-             : prepare_out(out, &created, err, errlen) < 0 ? STS_MERGE_REFUSED : STS_MERGE_OK;
+    int rc = !m                                            ? STS_MERGE_REFUSED
+             : prepare_out(out, &created, err, errlen) < 0 ? STS_MERGE_REFUSED
+                                                           : STS_MERGE_OK;
     bool touched = rc == STS_MERGE_OK;
     if (rc == STS_MERGE_OK)
         rc = sts_merge_lines(out, "results.ndjson", in, n, 0, 1, err, errlen);
@@ -441,8 +472,8 @@ static int merge(struct shard *s, int n, const char *out, int argc, char **argv,
         undo(out, created);
     if (rc == STS_MERGE_OK) {
         json_t *c = json_object_get(m, "counts");
-        fprintf(stderr, "stsscan merge: %d shards -> %s: %lld records (%lld domains scanned)%s",
-                n, out, (long long)json_integer_value(json_object_get(c, "records")),
+        fprintf(stderr, "stsscan merge: %d shards -> %s: %lld records (%lld domains scanned)%s", n,
+                out, (long long)json_integer_value(json_object_get(c, "records")),
                 (long long)json_integer_value(json_object_get(c, "domains_scanned")),
                 mxh ? "" : "\n");
         if (mxh)
@@ -463,14 +494,21 @@ int sts_cmd_merge(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
         switch (c) {
-        case 'o': out = optarg; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return STS_MERGE_REFUSED;
+        case 'o':
+            out = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return STS_MERGE_REFUSED;
         }
     }
     int n = argc - optind;
     if (!out || n < 1) {
-        fprintf(stderr, "stsscan merge: %s\n", !out ? "-o OUT is required" : "no shard directories given");
+        fprintf(stderr, "stsscan merge: %s\n",
+                !out ? "-o OUT is required" : "no shard directories given");
         usage(stderr);
         return STS_MERGE_REFUSED;
     }

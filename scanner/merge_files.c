@@ -137,9 +137,10 @@ static int check_headers(const char *name, const struct sts_merge_shard *sh, int
         } else if (i > 0 && (len != *hdrlen || memcmp(cur, hdr, len) != 0)) {
             char why[300];
             header_diff(hdr, *hdrlen, cur, len, why, sizeof why);
-            snprintf(err, errlen, "shard %u (%s): the %s header differs from shard %u's (%s): "
-                     "shards of different stsscan versions?", sh[i].k, sh[i].dir, name,
-                     sh[0].k, why);
+            snprintf(err, errlen,
+                     "shard %u (%s): the %s header differs from shard %u's (%s): "
+                     "shards of different stsscan versions?",
+                     sh[i].k, sh[i].dir, name, sh[0].k, why);
             rc = STS_MERGE_REFUSED;
         }
     }
@@ -223,8 +224,8 @@ int sts_merge_lines(const char *out, const char *name, const struct sts_merge_sh
             rc = STS_MERGE_REFUSED;
         }
         if (rc != STS_MERGE_OK && why)
-            snprintf(err, errlen, "shard %u (%s): %s has %s (%llu lines, run.json: %llu)",
-                     sh[i].k, sh[i].dir, name, why, (unsigned long long)lines,
+            snprintf(err, errlen, "shard %u (%s): %s has %s (%llu lines, run.json: %llu)", sh[i].k,
+                     sh[i].dir, name, why, (unsigned long long)lines,
                      (unsigned long long)sh[i].records);
         else if (rc != STS_MERGE_OK)
             snprintf(err, errlen, "writing %s/%s: %s", out, name, strerror(errno));
@@ -319,8 +320,8 @@ static int mxh_pass(struct mxh *m, int pass, const struct sts_merge_shard *sh, i
         if (!why && l != L_EOF)
             why = line_error(l);
         if (why) {
-            snprintf(err, errlen, "shard %u (%s): mx_hosts.csv line %llu: %s", sh[i].k,
-                     sh[i].dir, (unsigned long long)lineno, why);
+            snprintf(err, errlen, "shard %u (%s): mx_hosts.csv line %llu: %s", sh[i].k, sh[i].dir,
+                     (unsigned long long)lineno, why);
             return STS_MERGE_REFUSED;
         }
     }

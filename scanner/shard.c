@@ -24,8 +24,9 @@ int sts_shard_parse(const char *s, unsigned *k, unsigned *n, char *err, size_t e
 {
     const char *slash = s ? strchr(s, '/') : NULL;
     unsigned kk, nn;
-    if (!slash || whole(s, slash, &kk) < 0 || whole(slash + 1, slash + 1 + strlen(slash + 1), &nn) < 0 ||
-        nn < 1 || nn > STS_SHARD_MAX || kk < 1 || kk > nn) {
+    if (!slash || whole(s, slash, &kk) < 0 ||
+        whole(slash + 1, slash + 1 + strlen(slash + 1), &nn) < 0 || nn < 1 || nn > STS_SHARD_MAX ||
+        kk < 1 || kk > nn) {
         snprintf(err, errlen,
                  "--shard wants K/N with whole numbers 1 <= K <= N <= %d (e.g. 2/8), not '%s'",
                  STS_SHARD_MAX, s ? s : "");

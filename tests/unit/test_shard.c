@@ -42,9 +42,10 @@ static void test_parse(void **state)
     parse_ok("3/8", 3, 8);
     parse_ok("8/8", 8, 8);
     parse_ok("100000/100000", 100000, 100000);
-    const char *bad[] = {"0/3", "4/3", "3", "1/0", "", "/3", "1/", "a/b", "1/3x", " 1/3",
-                         "1/3 ", "+1/3", "1/-3", "-1/3", "1/100001", "1//3", "1/3/5", "0x1/3",
-                         "99999999999/1", "1.0/3"};
+    const char *bad[] = {"0/3",  "4/3",   "3",     "1/0",           "",
+                         "/3",   "1/",    "a/b",   "1/3x",          " 1/3",
+                         "1/3 ", "+1/3",  "1/-3",  "-1/3",          "1/100001",
+                         "1//3", "1/3/5", "0x1/3", "99999999999/1", "1.0/3"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         parse_bad(bad[i]);
     parse_bad(NULL);
@@ -59,11 +60,18 @@ static void test_vectors(void **state)
         const char *key;
         unsigned n, want;
     } v[] = {
-        {"example.com", 2, 2},      {"example.com", 3, 2},       {"example.com", 7, 6},
-        {"example.com", 16, 6},     {"example.com", 100000, 2310},
-        {"xn--bcher-kva.example", 3, 2}, {"xn--bcher-kva.example", 100000, 38161},
-        {"d1.s1.test", 3, 3},       {"d1.s1.test", 16, 12},      {"", 3, 2},
-        {"# bad line", 7, 3},       {"example.com", 1, 1},
+        {"example.com", 2, 2},
+        {"example.com", 3, 2},
+        {"example.com", 7, 6},
+        {"example.com", 16, 6},
+        {"example.com", 100000, 2310},
+        {"xn--bcher-kva.example", 3, 2},
+        {"xn--bcher-kva.example", 100000, 38161},
+        {"d1.s1.test", 3, 3},
+        {"d1.s1.test", 16, 12},
+        {"", 3, 2},
+        {"# bad line", 7, 3},
+        {"example.com", 1, 1},
     };
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         unsigned got = sts_shard_of(v[i].key, strlen(v[i].key), v[i].n);
@@ -118,8 +126,8 @@ static void test_balance(void **state)
         }
         assert_int_equal(count[0], 0);
         assert_int_equal(total, NAMES);
-        print_message("N=%2u: largest deviation from %0.f names per shard: %.2f %%\n", n,
-                      expect, worst * 100);
+        print_message("N=%2u: largest deviation from %0.f names per shard: %.2f %%\n", n, expect,
+                      worst * 100);
         if (worst > 0.03)
             fail_msg("N=%u: a shard is %.2f %% off the mean", n, worst * 100);
     }
@@ -161,10 +169,8 @@ static void test_inhash(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse),
-        cmocka_unit_test(test_vectors),
-        cmocka_unit_test(test_normalised_key),
-        cmocka_unit_test(test_balance),
+        cmocka_unit_test(test_parse),          cmocka_unit_test(test_vectors),
+        cmocka_unit_test(test_normalised_key), cmocka_unit_test(test_balance),
         cmocka_unit_test(test_inhash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
