@@ -11,6 +11,7 @@
 
 #include "../output/ndjson.h"
 #include "../probes/registry.h"
+#include "../scanner/merge.h"
 #include "../scanner/scan.h"
 #include "docs.h"
 
@@ -79,6 +80,7 @@ static const struct command {
     {"errors", cmd_errors, "every error and finding code (--markdown: docs/errors.md)"},
     {"columns", cmd_columns, "every CSV column of every file (--markdown: docs/csv.md)"},
     {"vocab", cmd_vocab, "every output vocabulary (--markdown: docs/vocab.md, --json)"},
+    {"merge", sts_cmd_merge, "join the shards of one scan (stsscan merge --help)"},
     {"manpage", cmd_manpage, "the stsscan(1) man page (roff)"},
     {"version", cmd_version, "print the version and the schema version"},
 };

@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "../scanner/inhash.h"
 #include "../scanner/resolver.h"
 #include "../util/clock.h"
 #include "ndjson.h"
@@ -125,6 +126,8 @@ int sts_runmeta_write(struct sts_ctx *ctx, int status)
     sts_jw_aend(&w);
     sts_jw_key(&w, "options");
     sts_opts_json(&w, o, false);
+    sts_jw_key(&w, "input_sha256"); /* null until a non-file input was read to its end */
+    sts_jw_str(&w, sts_inhash_hex(ctx->inhash));
     resolver(&w, ctx);
     counts(&w, ctx);
     resolver_stats(&w, ctx);

@@ -150,6 +150,7 @@ struct sts_ctx {
     const struct sts_opts *opts;
     struct sts_resolver *resolver;
     struct sts_blocklist *blocklist; /* --blocklist: NULL when none */
+    struct sts_inhash *inhash;       /* input_sha256 of run.json (scanner/inhash.h) */
 
     const struct sts_plugins *plugins;
     const struct sts_probe *probes[STS_MAX_STAGES]; /* selected, in pipeline order */

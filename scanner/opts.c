@@ -4,13 +4,15 @@
  */
 #include "opts.h"
 
+#include "shard.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum type { T_INT, T_NUM, T_STR, T_WORDS, T_LIST, T_FLAG, T_NOFLAG, T_AUTO };
+enum type { T_INT, T_NUM, T_STR, T_WORDS, T_LIST, T_FLAG, T_NOFLAG, T_AUTO, T_KN };
 
 struct desc {
     const char *field, *name;
@@ -34,6 +36,15 @@ struct desc {
 #define DEF_FLAG(d) .num = (d)
 #define DEF_NOFLAG(d) .num = (d)
 #define DEF_AUTO(d) .num = (d)
+#define DEF_KN(d) .num = (d)
+#define OFF_INT(f) offsetof(struct sts_opts, f)
+#define OFF_NUM(f) offsetof(struct sts_opts, f)
+#define OFF_STR(f) offsetof(struct sts_opts, f)
+#define OFF_WORDS(f) offsetof(struct sts_opts, f)
+#define OFF_LIST(f) offsetof(struct sts_opts, f)
+#define OFF_FLAG(f) offsetof(struct sts_opts, f)
+#define OFF_NOFLAG(f) offsetof(struct sts_opts, f)
+#define OFF_AUTO(f) offsetof(struct sts_opts, f)
 #define CNT_LIST(f) offsetof(struct sts_opts, f##_n)
 #define CNT_INT(f) 0
 #define CNT_NUM(f) 0
@@ -42,10 +53,12 @@ struct desc {
 #define CNT_FLAG(f) 0
 #define CNT_NOFLAG(f) 0
 #define CNT_AUTO(f) 0
+#define CNT_KN(f) 0
+#define OFF_KN(f) offsetof(struct sts_opts, f##_k)
 
 static const struct desc table[] = {
 #define OPT(f, l, s, T, def, lo_, hi_, sec_, arg_, help_, check_, flags_)                          \
-    {.field = #f, .name = l, .shortc = s, .type = T_##T, .off = offsetof(struct sts_opts, f),      \
+    {.field = #f, .name = l, .shortc = s, .type = T_##T, .off = OFF_##T(f),                        \
      .count_off = CNT_##T(f), DEF_##T(def), .lo = lo_, .hi = hi_, .sec = OPT_SEC_##sec_,             \
      .arg = arg_, .help = help_, .check = check_, .flags = flags_},
 #include "opts.def"
@@ -71,7 +84,7 @@ void sts_opts_defaults(struct sts_opts *o)
         case T_NUM: *FIELD(o, d, double) = d->num; break;
         case T_STR: case T_WORDS: *FIELD(o, d, const char *) = d->str; break;
         case T_FLAG: case T_NOFLAG: *FIELD(o, d, bool) = d->num != 0; break;
-        case T_LIST: break;
+        case T_LIST: case T_KN: break; /* zero: none given */
         }
     }
 }
@@ -120,6 +133,7 @@ static int store(struct sts_opts *o, const struct desc *d, const char *arg, bool
     case T_FLAG: *FIELD(o, d, bool) = true; break;
     case T_NOFLAG: *FIELD(o, d, bool) = false; break;
     case T_AUTO: *FIELD(o, d, int) = negated ? 0 : 1; break;
+    case T_KN: break; /* its CHECK parses "K/N" into FIELD_k, FIELD_n */
     }
     if (d->check) {
         char err[256] = "";
@@ -274,6 +288,19 @@ int sts_opt_check_resolver(struct sts_opts *o, const char *arg, char *err, size_
 bad:
     snprintf(err, errlen, "wants IPv4[:PORT], IPv6 or [IPv6]:PORT, not '%s'", arg);
     return -1;
+}
+
+int sts_opt_check_shard(struct sts_opts *o, const char *arg, char *err, size_t errlen)
+{
+    return sts_shard_parse(arg, &o->shard_k, &o->shard_n, err, errlen);
+}
+
+bool sts_opt_runtime(const char *field)
+{
+    for (size_t i = 0; i < NOPTS; i++)
+        if (strcmp(table[i].field, field) == 0)
+            return table[i].flags & OPT_RUNTIME;
+    return false;
 }
 
 /* ---- usage and man page ------------------------------------------------------- */
@@ -461,6 +488,20 @@ void sts_opts_json(struct sts_jsonw *w, const struct sts_opts *o, bool identity_
                 sts_jw_null(w);
             else
                 sts_jw_bool(w, v == 1);
+            break;
+        }
+        case T_KN: {
+            const unsigned *kn = FIELD(o, d, unsigned); /* FIELD_k, then FIELD_n */
+            if (kn[1] == 0) {
+                sts_jw_null(w);
+                break;
+            }
+            sts_jw_obj(w);
+            sts_jw_key(w, "k");
+            sts_jw_uint(w, kn[0]);
+            sts_jw_key(w, "n");
+            sts_jw_uint(w, kn[1]);
+            sts_jw_end(w);
             break;
         }
         }

@@ -20,6 +20,7 @@
 #define STS_OPT_DECL_FLAG(f, max) bool f;
 #define STS_OPT_DECL_NOFLAG(f, max) bool f;
 #define STS_OPT_DECL_AUTO(f, max) int f;
+#define STS_OPT_DECL_KN(f, max) unsigned f##_k, f##_n;
 
 struct sts_opts {
 #define OPT(f, l, s, T, def, lo, hi, sec, arg, help, check, flags) STS_OPT_DECL_##T(f, hi)
@@ -58,5 +59,8 @@ int sts_opt_check_csv_column(struct sts_opts *o, const char *arg, char *err, siz
 int sts_opt_check_edns(struct sts_opts *o, const char *arg, char *err, size_t errlen);
 int sts_opt_check_ehlo(struct sts_opts *o, const char *arg, char *err, size_t errlen);
 int sts_opt_check_resolver(struct sts_opts *o, const char *arg, char *err, size_t errlen);
+int sts_opt_check_shard(struct sts_opts *o, const char *arg, char *err, size_t errlen);
+/* True for the options that do not change what a scan measures (OPT_RUNTIME). */
+bool sts_opt_runtime(const char *field);
 
 #endif

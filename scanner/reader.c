@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "inhash.h"
 #include "input.h"
 
 #define CHUNK 65536
@@ -25,6 +26,7 @@ struct sts_reader {
     int sniffed; /* the first bytes were checked for UTF-16 */
     sts_reader_cb cb;
     void *arg;
+    struct sts_inhash *hash;
     uint64_t line;
     /* current plain line being assembled */
     char *cur;
@@ -196,6 +198,8 @@ static void on_read(uv_fs_t *req)
         free(r);
         return;
     }
+    if (n >= 0)
+        sts_inhash_feed(r->hash, r->buf, (size_t)n);
     if (n < 0) {
         r->error = (int)n;
         r->eof = 1;
@@ -300,6 +304,11 @@ bool sts_reader_next(struct sts_reader *r, struct sts_item *item)
     if (r->count < 1024)
         start_read(r);
     return true;
+}
+
+void sts_reader_hash(struct sts_reader *r, struct sts_inhash *h)
+{
+    r->hash = h;
 }
 
 bool sts_reader_eof(const struct sts_reader *r)

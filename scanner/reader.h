@@ -36,5 +36,8 @@ const char *sts_reader_error_text(const struct sts_reader *r);
 /* Count lines of a regular file up front (for progress/ETA); 0 if unknown. */
 uint64_t sts_reader_count_lines(const char *path);
 void sts_reader_close(struct sts_reader *r);
+/* Feed every byte read (and the end of input) to h (scanner/inhash.h). */
+struct sts_inhash;
+void sts_reader_hash(struct sts_reader *r, struct sts_inhash *h);
 
 #endif

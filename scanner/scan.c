@@ -21,10 +21,12 @@
 #include "../util/clock.h"
 #include "core.h"
 #include "dedup.h"
+#include "inhash.h"
 #include "input.h"
 #include "progress.h"
 #include "reader.h"
 #include "resolver.h"
+#include "shard.h"
 
 struct scan {
     struct sts_ctx ctx; /* first: sts_job_stage_done finds the scan from the ctx */
@@ -100,8 +102,11 @@ static void handle_item(struct scan *s, struct sts_item *it)
     enum sts_line_kind kind = STS_LINE_ERROR;
     if (err == STS_OK)
         kind = sts_input_normalize(it->text, it->len, domain, &err);
-    if (kind == STS_LINE_SKIP) {
-        free(it->text);
+    if (kind == STS_LINE_SKIP ||
+        !sts_shard_mine(ctx->opts->shard_k, ctx->opts->shard_n,
+                        kind == STS_LINE_DOMAIN ? domain : it->text,
+                        kind == STS_LINE_DOMAIN ? strlen(domain) : it->len)) {
+        free(it->text); /* a comment, or another shard's line: no record here */
         return;
     }
     struct sts_record *r = item_record(it);
@@ -405,10 +410,13 @@ int sts_scan_run(struct sts_opts *o, const struct sts_plugins *pl)
     }
     /* the input is checked before any output file exists (a wrong argument
      * must not cost an earlier scan its results) */
+    if (!(ctx->inhash = sts_inhash_new(o->input, err, sizeof err)))
+        goto fail;
     s.reader = sts_reader_open(ctx->loop, o->input, o->csv, o->csv_column, on_reader, &s, err,
                                sizeof err);
     if (!s.reader)
         goto fail;
+    sts_reader_hash(s.reader, ctx->inhash);
     if (!sts_opts_to_stdout(o) && mkdir_p(o->out_dir) < 0) {
         snprintf(err, sizeof err, "cannot create output directory %s: %s", o->out_dir,
                  strerror(errno));
@@ -458,6 +466,7 @@ int sts_scan_run(struct sts_opts *o, const struct sts_plugins *pl)
         uv_run(ctx->loop, UV_RUN_NOWAIT);
     sts_dedup_free(s.dedup);
     sts_blocklist_free(ctx->blocklist);
+    sts_inhash_free(ctx->inhash);
     return s.exit_code;
 
 fail:
