@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../analysis/analysis.h"
 #include "err.h"
 #include "opts.h"
 #include "scan.h"
@@ -341,6 +342,10 @@ int main(int argc, char **argv)
         return cmd_scan(argc - 1, argv + 1);
     if (strcmp(cmd, "errors") == 0)
         return cmd_errors(argc - 1, argv + 1);
+    if (strcmp(cmd, "analyze") == 0)
+        return sts_cmd_analyze(argc - 1, argv + 1);
+    if (strcmp(cmd, "diff") == 0)
+        return sts_cmd_diff(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("stsscan %s (schema %s)\n", STSSCAN_VERSION, "1.0.0");
         return 0;
@@ -350,6 +355,8 @@ int main(int argc, char **argv)
     fprintf(f, "usage: stsscan <command> [options]\n"
                "commands:\n"
                "  scan      scan a list of domains (stsscan scan --help)\n"
+               "  analyze   tables, summary and HTML report of scans (stsscan analyze --help)\n"
+               "  diff      changes between two scans of a list (stsscan diff --help)\n"
                "  errors    list every error/finding code (--markdown for docs/errors.md)\n"
                "  version   print the version\n");
     return f == stdout ? 0 : 2;
