@@ -162,15 +162,17 @@ static void list(struct sts_jsonw *w, const char *s)
     sts_jw_aend(w);
 }
 
-/* The words of a that are not in b, space-separated. */
-static void minus(const char *a, const char *b, char *out, size_t outlen)
+/* The words of a that are not in b, space-separated; policy:/smtp: codes
+ * only when both scans ran that stage. */
+static void minus(const char *a, const char *b, bool pol, bool smtp, char *out, size_t outlen)
 {
     size_t o = 0;
     out[0] = 0;
     while (*a) {
         const char *sp = strchr(a, ' ');
         size_t n = sp ? (size_t)(sp - a) : strlen(a);
-        if (!ana_digest_has_error(b, a, n) && o + n + 2 < outlen) {
+        bool stage = (pol || strncmp(a, "policy:", 7) != 0) && (smtp || strncmp(a, "smtp:", 5) != 0);
+        if (stage && !ana_digest_has_error(b, a, n) && o + n + 2 < outlen) {
             if (o)
                 out[o++] = ' ';
             memcpy(out + o, a, n);
@@ -196,7 +198,9 @@ static uint64_t compare(struct diffout *o, const struct ana_digest *a, const str
 {
     uint64_t before = o->changes;
     const char *dom = b->domain;
-    int x = a->adopt, y = b->adopt;
+    /* a stage only one scan ran cannot change anything */
+    bool pol = a->policy && b->policy;
+    int x = pol ? a->adopt : a->adopt_txt, y = pol ? b->adopt : b->adopt_txt;
     if (x != ANA_ADOPT_UNKNOWN && y != ANA_ADOPT_UNKNOWN && x != y) {
         int k = x == ANA_ADOPT_NONE ? (y == ANA_ADOPT_USABLE ? K_ADOPTED : K_ADOPTED_BROKEN)
                 : y == ANA_ADOPT_NONE ? K_DROPPED
@@ -204,7 +208,7 @@ static uint64_t compare(struct diffout *o, const struct ana_digest *a, const str
                                         : K_POLICY_FIXED;
         change_str(o, dom, k, adopt_name(x), adopt_name(y));
     }
-    if (x == ANA_ADOPT_USABLE && y == ANA_ADOPT_USABLE && strcmp(a->mode, b->mode) != 0)
+    if (pol && x == ANA_ADOPT_USABLE && y == ANA_ADOPT_USABLE && strcmp(a->mode, b->mode) != 0)
         change_str(o, dom, K_MODE_CHANGED, a->mode, b->mode);
     if (a->id[0] && b->id[0] && strcmp(a->id, b->id) != 0)
         change_str(o, dom, K_ID_CHANGED, a->id, b->id);
@@ -223,7 +227,8 @@ static uint64_t compare(struct diffout *o, const struct ana_digest *a, const str
     char diff[ANA_DIGEST_ERR_MAX];
     const struct ana_digest *pair[2][2] = {{b, a}, {a, b}};
     for (int i = 0; i < 2; i++) { /* new_error: in new, not old; error_fixed: the reverse */
-        minus(pair[i][0]->errors, pair[i][1]->errors, diff, sizeof diff);
+        minus(pair[i][0]->errors, pair[i][1]->errors, pol, a->smtp && b->smtp, diff,
+              sizeof diff);
         if (!diff[0])
             continue;
         struct sts_jsonw w;

@@ -8,7 +8,6 @@
 
 #include "../scanner/err.h"
 #include "facts.h"
-#include "starttls.h"
 
 /* Copy s into out as one item field: bytes that would break the encoding
  * (tab, control bytes, space in a single-word field) become '?'. */
@@ -71,7 +70,9 @@ void ana_digest_of(const struct ana_rec *r, struct ana_digest *d)
 {
     memset(d, 0, sizeof *d);
     field(d->domain, sizeof d->domain, r->domain, false);
-    d->adopt = ana_adoption(r);
+    d->adopt = ana_adoption(r, true);
+    d->adopt_txt = ana_adoption(r, false);
+    d->policy = r->have_policy;
     if (d->adopt == ANA_ADOPT_USABLE && r->have_policy)
         field(d->mode, sizeof d->mode, r->p_mode, false);
     field(d->id, sizeof d->id, r->sts.id, false);
@@ -117,10 +118,10 @@ size_t ana_digest_encode(const struct ana_digest *d, char *out, size_t cap)
         return 0;
     memcpy(out, d->domain, l + 1);
     int n = snprintf(out + l + 1, cap - l - 1,
-                     "%d\t%s\t%s\t%s\t%d\t%016" PRIx64 "\t%s\t%d%d%d\t%d\t%" PRId64 "\t%s\t%" PRId64
+                     "%d%d\t%s\t%s\t%s\t%d\t%016" PRIx64 "\t%s\t%d%d%d%d\t%d\t%" PRId64 "\t%s\t%" PRId64
                      "\t%s",
-                     d->adopt, d->mode, d->id, d->sha, d->mx_ok, d->mx_hash, d->mx, d->smtp,
-                     d->offered, d->broken, d->downgrade, d->cert_na, d->cert_host, d->at,
+                     d->adopt, d->adopt_txt, d->mode, d->id, d->sha, d->mx_ok, d->mx_hash, d->mx,
+                     d->smtp, d->offered, d->broken, d->policy, d->downgrade, d->cert_na, d->cert_host, d->at,
                      d->errors);
     if (n < 0 || (size_t)n >= cap - l - 1)
         return 0;
@@ -150,8 +151,9 @@ bool ana_digest_decode(const unsigned char *item, size_t len, struct ana_digest 
     memcpy(d->domain, s, (size_t)(z - s) + 1);
     const char *p = z + 1;
     char num[32], flags[8];
-    bool ok = next_field(&p, end, num, sizeof num);
-    d->adopt = atoi(num);
+    bool ok = next_field(&p, end, num, sizeof num) && strlen(num) == 2;
+    d->adopt = num[0] - '0';
+    d->adopt_txt = num[1] - '0';
     ok = ok && next_field(&p, end, d->mode, sizeof d->mode) &&
          next_field(&p, end, d->id, sizeof d->id) && next_field(&p, end, d->sha, sizeof d->sha) &&
          next_field(&p, end, num, sizeof num);
@@ -159,12 +161,13 @@ bool ana_digest_decode(const unsigned char *item, size_t len, struct ana_digest 
     ok = ok && next_field(&p, end, num, sizeof num);
     d->mx_hash = strtoull(num, NULL, 16);
     ok = ok && next_field(&p, end, d->mx, sizeof d->mx) &&
-         next_field(&p, end, flags, sizeof flags) && strlen(flags) == 3;
+         next_field(&p, end, flags, sizeof flags) && strlen(flags) == 4;
     if (!ok)
         return false;
     d->smtp = flags[0] == '1';
     d->offered = flags[1] == '1';
     d->broken = flags[2] == '1';
+    d->policy = flags[3] == '1';
     ok = next_field(&p, end, num, sizeof num);
     d->downgrade = atoi(num);
     ok = ok && next_field(&p, end, num, sizeof num);

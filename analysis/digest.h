@@ -19,6 +19,8 @@
 struct ana_digest {
     char domain[256];
     int adopt;          /* enum ana_adopt */
+    int adopt_txt;      /* the same, judging the TXT record alone */
+    bool policy;        /* the policy stage ran */
     char mode[16];      /* usable policy's mode, "" otherwise */
     char id[40];        /* _mta-sts id, "" none */
     char sha[72];       /* policy body SHA-256, "" none */

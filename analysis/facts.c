@@ -89,14 +89,14 @@ bool ana_policy_valid(const struct ana_rec *r)
     return r->sts.strict && r->have_policy && r->p_strict;
 }
 
-int ana_adoption(const struct ana_rec *r)
+int ana_adoption(const struct ana_rec *r, bool use_policy)
 {
     if (!ana_is_domain(r) || ana_txt_failed(&r->sts) || !r->sts.status ||
         eq(r->sts.status, "not_run"))
         return ANA_ADOPT_UNKNOWN;
     if (!ana_txt_published(&r->sts))
         return ANA_ADOPT_NONE;
-    if (!r->have_policy) /* no policy stage: only the TXT record can be judged */
+    if (!r->have_policy || !use_policy)
         return r->sts.lax ? ANA_ADOPT_USABLE : ANA_ADOPT_BROKEN;
     return ana_policy_usable(r) ? ANA_ADOPT_USABLE : ANA_ADOPT_BROKEN;
 }
@@ -250,4 +250,16 @@ void ana_percent(char *out, size_t outlen, uint64_t part, uint64_t whole)
     uint64_t bp = (part * 20000 / whole + 1) / 2; /* hundredths of a percent */
     snprintf(out, outlen, "%llu.%02llu", (unsigned long long)(bp / 100),
              (unsigned long long)(bp % 100));
+}
+
+void ana_host_norm(const char *host, char *out, size_t outlen)
+{
+    size_t n = 0;
+    for (; host[n] && n + 1 < outlen; n++) {
+        char c = host[n];
+        out[n] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+    }
+    while (n > 1 && out[n - 1] == '.')
+        n--;
+    out[n] = 0;
 }

@@ -37,9 +37,11 @@ bool ana_policy_valid(const struct ana_rec *r);
 int ana_mode_index(const char *mode);
 extern const char *const ana_mode_names[3];
 
-/* Adoption state for diff. */
+/* Adoption state for diff: no TXT record, published but unusable, usable.
+ * use_policy false judges the TXT record alone (to compare a scan that has
+ * the policy stage with one that has not). */
 enum ana_adopt { ANA_ADOPT_NONE, ANA_ADOPT_BROKEN, ANA_ADOPT_USABLE, ANA_ADOPT_UNKNOWN };
-int ana_adoption(const struct ana_rec *r);
+int ana_adoption(const struct ana_rec *r, bool use_policy);
 
 /* Error codes of a record per stage (errors.csv, diff new_error/error_fixed). */
 enum ana_stage { ANA_ST_INPUT, ANA_ST_MTA_STS, ANA_ST_TLS_RPT, ANA_ST_MX, ANA_ST_POLICY,
@@ -78,6 +80,8 @@ bool ana_parse_time(const char *iso, int64_t *out);
 bool ana_is_ip_literal(const char *s);
 /* Percent with two decimals as text ("12.50"); "0.00" when whole is 0. */
 void ana_percent(char *out, size_t outlen, uint64_t part, uint64_t whole);
+/* Lowercase copy of a host name without trailing dots (at most outlen-1 bytes). */
+void ana_host_norm(const char *host, char *out, size_t outlen);
 /* Is this a record of a scanned domain (no input error, a dns object)? */
 bool ana_is_domain(const struct ana_rec *r);
 

@@ -332,7 +332,8 @@ int ana_geo_write(struct ana_geo *g, const char *dir, FILE *out, int top, char *
     size_t len;
     unsigned char prev[16];
     int have = 0;
-    while (!rc && (rc = ana_sort_next(g->ips, &ip, &len)) > 0) {
+    while (rc == 0 && (rc = ana_sort_next(g->ips, &ip, &len)) > 0) {
+        rc = 0;
         if (len != 16 || (have && memcmp(prev, ip, 16) == 0))
             continue;
         memcpy(prev, ip, 16);

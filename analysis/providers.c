@@ -8,7 +8,6 @@
 
 #include "csvw.h"
 #include "facts.h"
-#include "starttls.h"
 
 #define CACHE 4096 /* host -> provider, direct-mapped: MX names repeat a lot */
 

@@ -6,18 +6,6 @@
 
 #include "csvw.h"
 
-void ana_host_norm(const char *host, char *out, size_t outlen)
-{
-    size_t n = 0;
-    for (; host[n] && n + 1 < outlen; n++) {
-        char c = host[n];
-        out[n] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
-    }
-    while (n > 1 && out[n - 1] == '.')
-        n--;
-    out[n] = 0;
-}
-
 int ana_starttls_init(struct ana_starttls *s, size_t budget, const char *tmpdir)
 {
     memset(s, 0, sizeof *s);

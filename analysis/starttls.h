@@ -29,7 +29,4 @@ int ana_starttls_write(const struct ana_starttls *s, const char *dir, char *err,
 void ana_starttls_print(const struct ana_starttls *s, FILE *out);
 void ana_starttls_free(struct ana_starttls *s);
 
-/* Lowercase copy of a host name without a trailing dot (at most outlen-1 bytes). */
-void ana_host_norm(const char *host, char *out, size_t outlen);
-
 #endif

@@ -117,8 +117,8 @@ int ana_table2_write(struct ana_table2 *t, const char *dir, FILE *out, int max_r
              t->txt[ANA_TXT_ERROR] ? "" : ".");
     if (t->txt[ANA_TXT_ERROR]) {
         size_t o = strlen(t->sentence);
-        snprintf(t->sentence + o, sizeof t->sentence - o, "; %llu lookups failed.",
-                 (unsigned long long)t->txt[ANA_TXT_ERROR]);
+        snprintf(t->sentence + o, sizeof t->sentence - o, "; %llu lookup%s failed.",
+                 (unsigned long long)t->txt[ANA_TXT_ERROR], t->txt[ANA_TXT_ERROR] == 1 ? "" : "s");
     }
     if (out) {
         if (with_txt > (uint64_t)max_rows)
