@@ -263,3 +263,10 @@ void ana_host_norm(const char *host, char *out, size_t outlen)
         n--;
     out[n] = 0;
 }
+
+void ana_safe(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            *s = '?';
+}

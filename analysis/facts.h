@@ -82,6 +82,8 @@ bool ana_is_ip_literal(const char *s);
 void ana_percent(char *out, size_t outlen, uint64_t part, uint64_t whole);
 /* Lowercase copy of a host name without trailing dots (at most outlen-1 bytes). */
 void ana_host_norm(const char *host, char *out, size_t outlen);
+/* Replace control bytes in s by '?' (text bound for a terminal). */
+void ana_safe(char *s);
 /* Is this a record of a scanned domain (no input error, a dns object)? */
 bool ana_is_domain(const struct ana_rec *r);
 

@@ -201,7 +201,10 @@ int ana_providers_write(struct ana_providers *p, const char *dir, bool smtp, FIL
         }
         ana_csv_end(&t);
         if (out && shown++ < top) {
-            fprintf(out, "  %-40s %9llu %8llu %8llu", name, (unsigned long long)d,
+            char safe[ANA_PROVIDER_MAX];
+            snprintf(safe, sizeof safe, "%s", name);
+            ana_safe(safe);
+            fprintf(out, "  %-40s %9llu %8llu %8llu", safe, (unsigned long long)d,
                     (unsigned long long)u, (unsigned long long)e);
             if (smtp)
                 fprintf(out, " %14llu", (unsigned long long)s);

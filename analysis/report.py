@@ -21,9 +21,13 @@ import sys
 try:
     import pandas as pd
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 except ImportError as e:  # pragma: no cover - exercised by stsscan analyze's fallback
     if __name__ == "__main__":
-        print(f"report.py: {e}: install python3-matplotlib and python3-pandas", file=sys.stderr)
+        # stsscan analyze tries another interpreter, then explains itself
+        if not os.environ.get("STSSCAN_REPORT_QUIET_DEPS"):
+            print(f"report.py: {e}: install python3-matplotlib and python3-pandas",
+                  file=sys.stderr)
         sys.exit(3)
     raise
 
@@ -69,6 +73,7 @@ def _barh(ax, labels, values, color, annotate=None):
     ax.invert_yaxis()
     ax.grid(axis="x", alpha=0.3)
     ax.set_axisbelow(True)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     for i, v in enumerate(values):
         text = annotate[i] if annotate is not None else f"{v:,}"
         ax.annotate(text, (v, i), xytext=(3, 0), textcoords="offset points", va="center",
@@ -98,6 +103,7 @@ def chart_modes(t):
            color=COLORS["green"])
     ax.set_xticks(list(x), labels=list(df["mode"]))
     ax.set_ylabel("domains")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title("Policy modes (usable TXT record and policy)")
     ax.legend(fontsize=8)
     ax.grid(axis="y", alpha=0.3)
@@ -147,6 +153,7 @@ def chart_starttls(t):
         ax.set_yticks(list(y), labels=list(g["value"]))
         ax.invert_yaxis()
         ax.set_title("STARTTLS class" if group == "class" else "certificate (offered)")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(axis="x", alpha=0.3)
         ax.set_axisbelow(True)
         if n == 0:
@@ -166,6 +173,7 @@ def chart_providers(t):
     ax.invert_yaxis()
     ax.set_xlabel("domains")
     ax.set_title(f"MX providers (top {len(df)})")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(axis="x", alpha=0.3)
     ax.set_axisbelow(True)
@@ -232,7 +240,9 @@ def svg_data_uri(fig):
 
 
 CSS = """
-body{font-family:"DejaVu Sans",Verdana,sans-serif;margin:24px auto;max-width:1000px;color:#222}
+body{font-family:"DejaVu Sans",Verdana,sans-serif;margin:20px auto;max-width:1280px;color:#222;
+padding:0 16px} .row{display:flex;flex-wrap:wrap;gap:18px;align-items:flex-start}
+.chart{flex:0 1 760px} .table{flex:1 1 300px;overflow-x:auto}
 h1{font-size:22px;margin-bottom:4px} h2{font-size:17px;border-bottom:1px solid #ccc;
 padding-bottom:3px;margin-top:28px} .meta{color:#555;font-size:13px}
 .sentence{font-size:16px;background:#eef3f8;padding:10px 14px;border-left:4px solid #3b6ea5}
@@ -244,7 +254,8 @@ padding:3px 7px;text-align:left} th{background:#f2f2f2} img{max-width:100%}
 
 def _table_html(df, rows):
     shown = df if rows is None else df.head(rows)
-    h = shown.to_html(index=False, escape=True, border=0, na_rep="")
+    h = shown.to_html(index=False, escape=True, border=0, na_rep="",
+                      float_format=lambda v: f"{v:.2f}")
     if rows is not None and len(df) > rows:
         h += f'<p class="note">{rows} of {len(df):,} rows; all in the CSV file.</p>'
     return h
@@ -271,11 +282,8 @@ def _geo_note(summary, sid):
             f"{'Country' if sid == 'countries' else 'ASN'} database in MaxMind DB format).")
 
 
-def _table2_html(tables, summary):
-    t2 = summary.get("table2") or {}
+def _table2_html(tables):
     out = []
-    if t2.get("sentence"):
-        out.append(f'<p class="sentence">{html.escape(t2["sentence"])}</p>')
     if "table" in tables:
         df = tables["table"]
         have = df[df["txt_record"].isin(["present", "non-conformant"])]
@@ -291,18 +299,21 @@ def render(directory):
     tables = load_tables(directory)
     summary = load_summary(directory)
     body = ["<h1>stsscan analysis</h1>", _header(summary)]
-    body.append('<h2 id="table2">MTA-STS per domain (Table 2)</h2>')
-    body.append(_table2_html(tables, summary))
+    t2 = (summary.get("table2") or {}).get("sentence")
+    if t2:
+        body.append(f'<p class="sentence">{html.escape(t2)}</p>')
     for sid, title, chart, need, rows in SECTIONS:
         if need not in tables:
             if sid in ("countries", "asns"):
                 body.append(f'<h2 id="{sid}">{title}</h2><p class="note">'
                             f'{html.escape(_geo_note(summary, sid))}</p>')
             continue
-        body.append(f'<h2 id="{sid}">{title}</h2>')
+        body.append(f'<h2 id="{sid}">{title}</h2><div class="row"><div class="chart">')
         fig = chart(tables)
         body.append(f'<img alt="{html.escape(title)} chart" src="{svg_data_uri(fig)}">')
-        body.append(_table_html(tables[need], rows))
+        body.append(f'</div><div class="table">{_table_html(tables[need], rows)}</div></div>')
+    body.append('<h2 id="table2">MTA-STS per domain (Table 2 of the 2017 survey)</h2>')
+    body.append(_table2_html(tables))
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<title>stsscan analysis</title><style>" + CSS + "</style></head><body>\n" +
             "\n".join(body) + "\n</body></html>\n")

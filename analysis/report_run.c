@@ -54,6 +54,7 @@ static int run(const char *python, const char *script, const char *dir)
     if (pid == 0) {
         /* the report's messages go to stderr: stdout is the summary */
         dup2(2, 1);
+        setenv("STSSCAN_REPORT_QUIET_DEPS", "1", 1);
         execlp(python, python, script, dir, (char *)NULL);
         _exit(127);
     }

@@ -43,13 +43,6 @@ static void part(char *out, size_t outlen, uint64_t n, uint64_t of, const char *
         snprintf(out, outlen, "%llu %s", (unsigned long long)n, what);
 }
 
-static void safe_name(char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            *s = '?';
-}
-
 int ana_table2_write(struct ana_table2 *t, const char *dir, FILE *out, int max_rows, char *err,
                      size_t errlen)
 {
@@ -84,7 +77,7 @@ int ana_table2_write(struct ana_table2 *t, const char *dir, FILE *out, int max_r
         ana_csv_str(&c, ana_txt_col_name(tc));
         ana_csv_str(&c, ana_policy_col_name(pc));
         ana_csv_end(&c);
-        safe_name(dom);
+        ana_safe(dom);
         if (tc == ANA_TXT_NONCONFORMANT && nn < 3)
             memcpy(names[nn++], dom, sizeof dom);
         if (out && (tc == ANA_TXT_PRESENT || tc == ANA_TXT_NONCONFORMANT) && shown++ < max_rows)

@@ -205,9 +205,7 @@ static void add_example(struct ana_errors *e, int st, int code, const struct ana
     }
     ex[slot].line = r->line;
     snprintf(ex[slot].name, sizeof ex[slot].name, "%s", name);
-    for (char *p = ex[slot].name; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = '?';
+    ana_safe(ex[slot].name);
 }
 
 void ana_errors_add(struct ana_errors *e, const struct ana_rec *r)

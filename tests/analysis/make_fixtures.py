@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write the NDJSON fixtures of the analysis tests (committed; rerun after a change):
 
-    tests/analysis/make_fixtures.py        # writes tests/analysis/fixtures/...
+    tests/analysis/make_fixtures.py [DIR]  # writes tests/analysis/fixtures/... (or DIR/...)
 
 fixtures/tables/results.ndjson  19 records, each domain a case of docs/analysis.md
                                 (the hand-derived tables are in expected/tables/)
@@ -11,6 +11,7 @@ fixtures/diff/KIND/{old,new}.ndjson and expected.ndjson: one pair per diff kind,
 Records are written out of input order, as a scan writes them (completion order)."""
 import json
 import os
+import sys
 
 from records import (mx, mxhost, no_policy, policy, record, saddr, smtp, txt)
 
@@ -206,14 +207,14 @@ def write_ndjson(path, recs):
             f.write(json.dumps(r, separators=(",", ":")) + "\n")
 
 
-def main():
-    write_ndjson(os.path.join(OUT, "tables", "results.ndjson"), tables_fixture())
+def main(out=OUT):
+    write_ndjson(os.path.join(out, "tables", "results.ndjson"), tables_fixture())
     for kind, (old, new, exp) in diff_pairs().items():
-        d = os.path.join(OUT, "diff", kind)
+        d = os.path.join(out, "diff", kind)
         write_ndjson(os.path.join(d, "old.ndjson"), old)
         write_ndjson(os.path.join(d, "new.ndjson"), new)
         write_ndjson(os.path.join(d, "expected.ndjson"), exp)
 
 
 if __name__ == "__main__":
-    main()
+    main(*sys.argv[1:2])
