@@ -24,6 +24,7 @@ struct ana_sort {
     uint64_t total;
     struct run *runs;
     unsigned nruns, runcap;
+    unsigned spilled; /* runs written by spill(), for statistics and tests */
     unsigned *heap; /* run indices, min-heap on the current item */
     unsigned nheap;
     int pending; /* run whose item was handed out last, -1 none */
@@ -152,6 +153,7 @@ static int spill(struct ana_sort *s)
     }
     s->n = 0;
     s->used = 0;
+    s->spilled++;
     return 0;
 }
 
@@ -352,7 +354,7 @@ uint64_t ana_sort_count(const struct ana_sort *s)
 
 unsigned ana_sort_runs(const struct ana_sort *s)
 {
-    return s->nruns;
+    return s->spilled;
 }
 
 void ana_sort_free(struct ana_sort *s)

@@ -32,7 +32,7 @@ int ana_sort_finish(struct ana_sort *s);
  * end, -errno on a read error. */
 int ana_sort_next(struct ana_sort *s, const unsigned char **item, size_t *len);
 uint64_t ana_sort_count(const struct ana_sort *s);
-unsigned ana_sort_runs(const struct ana_sort *s); /* runs spilled to disk */
+unsigned ana_sort_runs(const struct ana_sort *s); /* sorted runs written to disk */
 void ana_sort_free(struct ana_sort *s);
 
 /* 8-byte big-endian key prefix, so numbers sort by value under memcmp. */
