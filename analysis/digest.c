@@ -76,7 +76,7 @@ void ana_digest_of(const struct ana_rec *r, struct ana_digest *d)
     if (d->adopt == ANA_ADOPT_USABLE && r->have_policy)
         field(d->mode, sizeof d->mode, r->p_mode, false);
     field(d->id, sizeof d->id, r->sts.id, false);
-    if (r->have_policy)
+    if (r->have_policy && r->p_parsed) /* a policy body, not an error page */
         field(d->sha, sizeof d->sha, r->p_sha256, false);
     d->mx_ok = r->mx_status && (!strcmp(r->mx_status, "ok") || !strcmp(r->mx_status, "absent"));
     mx_set(r, d);

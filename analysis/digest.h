@@ -23,7 +23,7 @@ struct ana_digest {
     bool policy;        /* the policy stage ran */
     char mode[16];      /* usable policy's mode, "" otherwise */
     char id[40];        /* _mta-sts id, "" none */
-    char sha[72];       /* policy body SHA-256, "" none */
+    char sha[72];       /* SHA-256 of a policy body that was parsed, "" none */
     bool mx_ok;         /* the MX lookup answered (status ok or absent) */
     uint64_t mx_hash;   /* of the sorted, distinct, lowercased MX host names */
     char mx[ANA_DIGEST_MX_MAX];

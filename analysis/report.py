@@ -242,7 +242,7 @@ def svg_data_uri(fig):
 CSS = """
 body{font-family:"DejaVu Sans",Verdana,sans-serif;margin:20px auto;max-width:1280px;color:#222;
 padding:0 16px} .row{display:flex;flex-wrap:wrap;gap:18px;align-items:flex-start}
-.chart{flex:0 1 760px} .table{flex:1 1 300px;overflow-x:auto}
+.chart{flex:0 1 760px} .table{flex:1 1 300px;overflow-x:auto} .stack .table{margin-top:8px}
 h1{font-size:22px;margin-bottom:4px} h2{font-size:17px;border-bottom:1px solid #ccc;
 padding-bottom:3px;margin-top:28px} .meta{color:#555;font-size:13px}
 .sentence{font-size:16px;background:#eef3f8;padding:10px 14px;border-left:4px solid #3b6ea5}
@@ -308,7 +308,9 @@ def render(directory):
                 body.append(f'<h2 id="{sid}">{title}</h2><p class="note">'
                             f'{html.escape(_geo_note(summary, sid))}</p>')
             continue
-        body.append(f'<h2 id="{sid}">{title}</h2><div class="row"><div class="chart">')
+        # a table with long cells (examples) goes under its chart, the others beside it
+        layout = "stack" if sid == "errors" else "row"
+        body.append(f'<h2 id="{sid}">{title}</h2><div class="{layout}"><div class="chart">')
         fig = chart(tables)
         body.append(f'<img alt="{html.escape(title)} chart" src="{svg_data_uri(fig)}">')
         body.append(f'</div><div class="table">{_table_html(tables[need], rows)}</div></div>')
