@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "../output/jsonw.h"
+#include "../util/jsonw.h"
 #include "analysis.h"
 #include "csvw.h"
 #include "geo.h"

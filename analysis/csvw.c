@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../output/jsonw.h"
+#include "../util/jsonw.h"
 #include "facts.h"
 
 int ana_csv_open(struct ana_csv *c, const char *dir, const char *name, const char *header,

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../output/buf.h"
+#include "../util/buf.h"
 
 struct ana_csv {
     FILE *f;

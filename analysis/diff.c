@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../output/jsonw.h"
+#include "../util/jsonw.h"
 #include "analysis.h"
 #include "csvw.h"
 #include "digest.h"
@@ -63,9 +63,9 @@ static const char *adopt_name(int a)
     return a >= 0 && a < 4 ? n[a] : "unknown";
 }
 
-static const char *tamper_name(int t)
+static const char *tamper_name(int t) /* ana_tamper_index: 0 none, 1 weak, 2 strong */
 {
-    return t == 1 ? "strong" : t == 2 ? "weak" : NULL;
+    return t == 2 ? "strong" : t == 1 ? "weak" : NULL;
 }
 
 /* Read a scan into a sort of digests. Returns 0 or -1 with err. */
@@ -251,7 +251,7 @@ static uint64_t compare(struct diffout *o, const struct ana_digest *a, const str
             change_str(o, dom, K_STARTTLS_LOST, tls_state(a), tls_state(b));
         if (a->broken && !b->broken && b->offered)
             change_str(o, dom, K_STARTTLS_GAINED, tls_state(a), tls_state(b));
-        if (b->downgrade && (!a->downgrade || (a->downgrade == 2 && b->downgrade == 1)))
+        if (b->downgrade > a->downgrade) /* none < weak < strong */
             change_str(o, dom, K_DOWNGRADE_SEEN, tamper_name(a->downgrade),
                        tamper_name(b->downgrade));
     }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../scanner/err.h"
+#include "../util/hash.h"
 #include "facts.h"
 
 /* Copy s into out as one item field: bytes that would break the encoding
@@ -38,16 +39,14 @@ static void mx_set(const struct ana_rec *r, struct ana_digest *d)
         n++;
     }
     qsort(p, (size_t)n, sizeof *p, cmp_str);
-    uint64_t h = 14695981039346656037ull;
+    uint64_t h = STS_HASH_INIT;
     size_t o = 0;
     d->mx[0] = 0;
     for (int i = 0; i < n; i++) {
         if (i && strcmp(p[i], p[i - 1]) == 0)
             continue;
-        for (const char *c = p[i]; *c; c++)
-            h = (h ^ (unsigned char)*c) * 1099511628211ull;
-        h = (h ^ ' ') * 1099511628211ull;
         size_t l = strlen(p[i]);
+        h = sts_hash_add(h, p[i], l + 1); /* with its NUL: names stay apart */
         if (o + l + 2 < sizeof d->mx) { /* the text is capped, the hash covers all */
             o += (size_t)snprintf(d->mx + o, sizeof d->mx - o, "%s%s", o ? " " : "", p[i]);
         }

@@ -30,7 +30,7 @@ struct ana_digest {
     bool smtp;          /* the smtp stage ran */
     bool offered;       /* some (MX, IP) completed STARTTLS */
     bool broken;        /* some (MX, IP) reached STARTTLS and it did not work */
-    int downgrade;      /* ana_tamper_index: 0 none, 1 strong, 2 weak */
+    int downgrade;      /* ana_tamper_index: 0 none, 1 weak, 2 strong */
     int64_t cert_na;    /* earliest not_after of an MX or policy certificate, 0 none */
     char cert_host[256];
     int64_t at;         /* when the record was taken (finished), 0 unknown */

@@ -6,7 +6,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "../probes/policy_parse.h" /* the policy vocabularies (policy.def) */
+#include "../probes/smtp_parse.h"  /* the SMTP vocabularies (smtp.def) */
 #include "../scanner/err.h"
+#include "../util/ascii.h"
 
 static bool eq(const char *a, const char *b)
 {
@@ -43,14 +46,24 @@ const char *ana_txt_col_name(int c)
     return c >= 0 && c < ANA_TXT__COUNT ? n[c] : "?";
 }
 
-const char *const ana_mode_names[3] = {"enforce", "testing", "none"};
+/* Position of s among a vocabulary's names (the scanner's tables: *.def), -1 if absent. */
+static int vocab_index(const char *const *names, int n, const char *s)
+{
+    for (int i = 0; s && i < n; i++)
+        if (names[i] && strcmp(names[i], s) == 0)
+            return i;
+    return -1;
+}
 
 int ana_mode_index(const char *mode)
 {
-    for (int i = 0; i < 3; i++)
-        if (eq(mode, ana_mode_names[i]))
-            return i;
-    return -1;
+    int v = vocab_index(sts_policy_mode_names, STS_POLICY_MODE__COUNT, mode);
+    return v > STS_POLICY_MODE_UNSET ? v - STS_POLICY_MODE_ENFORCE : -1;
+}
+
+const char *ana_mode_name(int m)
+{
+    return sts_policy_mode_name((enum sts_policy_mode)(m + STS_POLICY_MODE_ENFORCE));
 }
 
 int ana_policy_col(const struct ana_rec *r)
@@ -162,22 +175,26 @@ int ana_rec_errors(const struct ana_rec *r, struct ana_errcode *out, int max)
     return e.n;
 }
 
+/* The table order of the classes: working STARTTLS first, then the ways it fails. */
+static const enum sts_smtp_class cls_order[ANA_CLS__COUNT] = {
+    STS_SMTP_C_OFFERED,   STS_SMTP_C_ABSENT,     STS_SMTP_C_GARBLED, STS_SMTP_C_REJECTED,
+    STS_SMTP_C_NOT_TLS,   STS_SMTP_C_TLS_FAILED, STS_SMTP_C_ERROR,   STS_SMTP_C_NOT_PROBED};
+
 int ana_class_index(const char *cls)
 {
-    static const char *const full[] = {"starttls_offered", "starttls_absent", "starttls_garbled",
-                                       "starttls_rejected", "starttls_not_tls", "tls_failed",
-                                       "error", "not_probed"};
-    for (int i = 0; i < ANA_CLS__COUNT; i++)
-        if (eq(cls, full[i]))
+    int v = vocab_index(sts_smtp_class_names, STS_SMTP_C__COUNT, cls);
+    for (int i = 0; v >= 0 && i < ANA_CLS__COUNT; i++)
+        if ((int)cls_order[i] == v)
             return i;
     return -1;
 }
 
 const char *ana_class_name(int c)
 {
-    static const char *const n[] = {"offered", "absent", "garbled", "rejected",
-                                    "not_tls", "tls_failed", "error", "not_probed"};
-    return c >= 0 && c < ANA_CLS__COUNT ? n[c] : "?";
+    if (c < 0 || c >= ANA_CLS__COUNT)
+        return "?";
+    const char *n = sts_smtp_class_name(cls_order[c]);
+    return strncmp(n, "starttls_", 9) == 0 ? n + 9 : n; /* the tables' short names */
 }
 
 bool ana_class_broken(int c)
@@ -206,7 +223,8 @@ const char *ana_cert_name(int c)
 
 int ana_tamper_index(const char *t)
 {
-    return eq(t, "strong") ? 1 : eq(t, "weak") ? 2 : 0;
+    int v = vocab_index(sts_tamper_names, STS_TAMPER__COUNT, t);
+    return v < 0 ? STS_TAMPER_NONE : v;
 }
 
 bool ana_parse_time(const char *iso, int64_t *out)
@@ -256,8 +274,7 @@ void ana_host_norm(const char *host, char *out, size_t outlen)
 {
     size_t n = 0;
     for (; host[n] && n + 1 < outlen; n++) {
-        char c = host[n];
-        out[n] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+        out[n] = (char)sts_lower((unsigned char)host[n]);
     }
     while (n > 1 && out[n - 1] == '.')
         n--;

@@ -33,9 +33,9 @@ const char *ana_policy_col_name(int c);
  * (lax), or both strict-valid. */
 bool ana_policy_usable(const struct ana_rec *r);
 bool ana_policy_valid(const struct ana_rec *r);
-/* enforce 0, testing 1, none 2; -1 otherwise */
+/* enforce 0, testing 1, none 2 (the modes of policy.def in order); -1 otherwise */
 int ana_mode_index(const char *mode);
-extern const char *const ana_mode_names[3];
+const char *ana_mode_name(int m);
 
 /* Adoption state for diff: no TXT record, published but unusable, usable.
  * use_policy false judges the TXT record alone (to compare a scan that has
@@ -71,7 +71,7 @@ enum ana_cert { ANA_CERT_VALID, ANA_CERT_UNTRUSTED, ANA_CERT_EXPIRED, ANA_CERT_N
 int ana_cert_index(const char *tls_reason);
 const char *ana_cert_name(int c);
 
-/* 1 strong, 2 weak, 0 none */
+/* enum sts_tamper of smtp.def: 0 none, 1 weak, 2 strong (unknown names: none) */
 int ana_tamper_index(const char *t);
 
 /* "2026-11-22T23:40:01.123Z" (or without fraction) -> seconds since the epoch. */

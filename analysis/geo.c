@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/hash.h"
+#include "../util/htab.h"
 #include "csvw.h"
 #include "extsort.h"
 #include "facts.h"
@@ -17,15 +19,17 @@
 #define OTHER 1
 
 struct row {
-    char key[16]; /* ISO code, or the AS number as text */
+    struct sts_hnode node; /* first: a node is its row */
+    uint32_t idx;          /* position in table.rows until the final sort */
+    char key[16];          /* ISO code, or the AS number as text */
     char *org;
     uint64_t addrs, domains;
 };
 
 struct table {
-    struct row *rows;
-    uint32_t n, max;
-    uint32_t *hash, hcap; /* open addressing: row index + 1, 0 = empty */
+    struct sts_htab h;
+    struct row **rows; /* by idx; rows are allocated one by one, so nodes never move */
+    uint32_t n, max, cap;
 };
 
 struct cache_ent {
@@ -42,63 +46,59 @@ struct ana_geo {
     struct cache_ent *cache;
 };
 
+static struct row *new_row(struct table *t, const char *key, const char *org)
+{
+    if (t->n == t->cap) {
+        uint32_t ncap = t->cap ? t->cap * 2 : 64;
+        struct row **nr = realloc(t->rows, ncap * sizeof *nr);
+        if (!nr)
+            return NULL;
+        t->rows = nr;
+        t->cap = ncap;
+    }
+    struct row *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    snprintf(r->key, sizeof r->key, "%s", key);
+    r->org = org ? strdup(org) : NULL;
+    r->idx = t->n;
+    t->rows[t->n++] = r;
+    sts_htab_insert(&t->h, &r->node, sts_hash_str(r->key));
+    return r;
+}
+
 static int table_init(struct table *t, uint32_t max)
 {
     t->max = max;
-    t->hcap = 1;
-    while (t->hcap < max * 2)
-        t->hcap <<= 1;
-    t->rows = calloc(64, sizeof *t->rows);
-    t->hash = calloc(t->hcap, sizeof *t->hash);
-    if (!t->rows || !t->hash)
+    if (sts_htab_init(&t->h, max / 4) || !new_row(t, "unknown", NULL) ||
+        !new_row(t, "(other)", NULL))
         return -ENOMEM;
-    snprintf(t->rows[UNKNOWN].key, sizeof t->rows[0].key, "unknown");
-    snprintf(t->rows[OTHER].key, sizeof t->rows[0].key, "(other)");
-    t->n = 2;
     return 0;
 }
 
 static void table_free(struct table *t)
 {
-    for (uint32_t i = 0; t->rows && i < t->n; i++)
-        free(t->rows[i].org);
+    for (uint32_t i = 0; i < t->n; i++) {
+        free(t->rows[i]->org);
+        free(t->rows[i]);
+    }
     free(t->rows);
-    free(t->hash);
-}
-
-static uint32_t fnv(const char *s)
-{
-    uint32_t h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h;
+    sts_htab_free(&t->h);
 }
 
 /* Row of key, created if new (OTHER past the cap, or on allocation failure). */
 static int32_t table_row(struct table *t, const char *key, const char *org)
 {
-    uint32_t h = fnv(key) & (t->hcap - 1);
-    while (t->hash[h]) {
-        struct row *r = &t->rows[t->hash[h] - 1];
+    uint64_t h = sts_hash_str(key);
+    for (struct sts_hnode *n = sts_htab_first(&t->h, h); n; n = sts_htab_next(n)) {
+        struct row *r = (struct row *)n;
         if (strcmp(r->key, key) == 0)
-            return (int32_t)(t->hash[h] - 1);
-        h = (h + 1) & (t->hcap - 1);
+            return (int32_t)r->idx;
     }
     if (t->n >= t->max)
         return OTHER;
-    if ((t->n & (t->n - 1)) == 0 && t->n >= 64) { /* grow at powers of two */
-        struct row *nr = realloc(t->rows, (size_t)t->n * 2 * sizeof *nr);
-        if (!nr)
-            return OTHER;
-        t->rows = nr;
-    }
-    struct row *r = &t->rows[t->n];
-    memset(r, 0, sizeof *r);
-    snprintf(r->key, sizeof r->key, "%s", key);
-    if (org)
-        r->org = strdup(org);
-    t->hash[h] = ++t->n;
-    return (int32_t)(t->n - 1);
+    struct row *r = new_row(t, key, org);
+    return r ? (int32_t)r->idx : OTHER;
 }
 
 static int open_db(MMDB_s *db, const char *path, char *err, size_t errlen)
@@ -232,10 +232,7 @@ static int32_t asn_of(struct ana_geo *g, const unsigned char ip[16])
 
 static void classify(struct ana_geo *g, const unsigned char ip[16], int32_t *c, int32_t *a)
 {
-    uint32_t h = 2166136261u;
-    for (int i = 0; i < 16; i++)
-        h = (h ^ ip[i]) * 16777619u;
-    struct cache_ent *e = &g->cache[h % CACHE];
+    struct cache_ent *e = &g->cache[sts_hash_add(STS_HASH_INIT, ip, 16) % CACHE];
     if (!e->used || memcmp(e->ip, ip, 16) != 0) {
         memcpy(e->ip, ip, 16);
         e->c = g->hc ? country_of(g, ip) : UNKNOWN;
@@ -274,15 +271,15 @@ int ana_geo_add(struct ana_geo *g, const struct ana_rec *r)
                 return rc;
         }
     for (int i = 0; i < nc; i++)
-        g->ct.rows[cs[i]].domains++;
+        g->ct.rows[cs[i]]->domains++;
     for (int i = 0; i < na; i++)
-        g->at.rows[as[i]].domains++;
+        g->at.rows[as[i]]->domains++;
     return 0;
 }
 
 static int cmp_row(const void *x, const void *y)
 {
-    const struct row *a = x, *b = y;
+    const struct row *a = *(const struct row *const *)x, *b = *(const struct row *const *)y;
     if (a->domains != b->domains)
         return a->domains > b->domains ? -1 : 1;
     if (a->addrs != b->addrs)
@@ -293,7 +290,7 @@ static int cmp_row(const void *x, const void *y)
 static int write_table(struct table *t, const char *dir, const char *file, bool asn, FILE *out,
                        int top, char *err, size_t errlen)
 {
-    qsort(t->rows, t->n, sizeof *t->rows, cmp_row); /* the hash is not used any more */
+    qsort(t->rows, t->n, sizeof *t->rows, cmp_row); /* idx is not used any more */
     struct ana_csv c;
     if (ana_csv_open(&c, dir, file,
                      asn ? "asn,organization,mx_addresses,domains" : "country,mx_addresses,domains",
@@ -304,7 +301,7 @@ static int write_table(struct table *t, const char *dir, const char *file, bool 
                 asn ? 17 : 12, "");
     int shown = 0;
     for (uint32_t i = 0; i < t->n; i++) {
-        struct row *r = &t->rows[i];
+        struct row *r = t->rows[i];
         if (!r->domains && !r->addrs)
             continue;
         bool special = strcmp(r->key, "unknown") == 0 || strcmp(r->key, "(other)") == 0;
@@ -340,8 +337,8 @@ int ana_geo_write(struct ana_geo *g, const char *dir, FILE *out, int top, char *
         have = 1;
         int32_t c, a;
         classify(g, ip, &c, &a);
-        g->ct.rows[c].addrs++;
-        g->at.rows[a].addrs++;
+        g->ct.rows[c]->addrs++;
+        g->at.rows[a]->addrs++;
     }
     if (rc < 0) {
         snprintf(err, errlen, "MX addresses: sorting failed: %s", strerror(-rc));

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/hash.h"
 #include "csvw.h"
 #include "facts.h"
 
@@ -41,14 +42,6 @@ struct ana_providers *ana_providers_new(size_t budget, const char *tmpdir)
     return p;
 }
 
-static uint32_t hash(const char *s)
-{
-    uint32_t h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h;
-}
-
 void ana_provider_of(struct ana_providers *p, const char *host, char *out, size_t outlen)
 {
     char h[ANA_PROVIDER_MAX];
@@ -57,7 +50,7 @@ void ana_provider_of(struct ana_providers *p, const char *host, char *out, size_
         out[0] = 0;
         return;
     }
-    struct cache_ent *e = &p->cache[hash(h) % CACHE];
+    struct cache_ent *e = &p->cache[sts_hash_str(h) % CACHE];
     if (strcmp(e->host, h) != 0) {
         const char *reg = ana_is_ip_literal(h) ? NULL : psl_registrable_domain(p->psl, h);
         snprintf(e->host, sizeof e->host, "%s", h);

@@ -6,6 +6,8 @@
 
 #include "csvw.h"
 
+enum { WEAK = 1, STRONG = 2 }; /* ana_tamper_index (smtp.def's sts_tamper) */
+
 int ana_starttls_init(struct ana_starttls *s, size_t budget, const char *tmpdir)
 {
     memset(s, 0, sizeof *s);
@@ -111,8 +113,8 @@ int ana_starttls_write(const struct ana_starttls *s, const char *dir, char *err,
     ROW("total", "all", s->pairs, s->domains);
     for (int c = 0; c < ANA_CLS__COUNT; c++)
         ROW("class", ana_class_name(c), s->pair_cls[c], s->dom_cls[c]);
-    ROW("tamper", "strong", s->pair_tamper[1], s->dom_tamper[1]);
-    ROW("tamper", "weak", s->pair_tamper[2], s->dom_tamper[2]);
+    ROW("tamper", "strong", s->pair_tamper[STRONG], s->dom_tamper[STRONG]);
+    ROW("tamper", "weak", s->pair_tamper[WEAK], s->dom_tamper[WEAK]);
     for (int v = 0; v < ANA_CERT__COUNT; v++)
         ROW("cert", ana_cert_name(v), s->pair_cert[v], s->dom_cert[v]);
 #undef ROW
@@ -128,8 +130,9 @@ void ana_starttls_print(const struct ana_starttls *s, FILE *out)
         fprintf(out, "  class %-24s %12llu %9llu\n", ana_class_name(c),
                 (unsigned long long)s->pair_cls[c], (unsigned long long)s->dom_cls[c]);
     fprintf(out, "  tamper %-23s %12llu %9llu\n  tamper %-23s %12llu %9llu\n", "strong",
-            (unsigned long long)s->pair_tamper[1], (unsigned long long)s->dom_tamper[1], "weak",
-            (unsigned long long)s->pair_tamper[2], (unsigned long long)s->dom_tamper[2]);
+            (unsigned long long)s->pair_tamper[STRONG], (unsigned long long)s->dom_tamper[STRONG],
+            "weak", (unsigned long long)s->pair_tamper[WEAK],
+            (unsigned long long)s->dom_tamper[WEAK]);
     for (int v = 0; v < ANA_CERT__COUNT; v++)
         fprintf(out, "  cert %-25s %12llu %9llu\n", ana_cert_name(v),
                 (unsigned long long)s->pair_cert[v], (unsigned long long)s->dom_cert[v]);

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../output/jsonw.h"
+#include "../util/jsonw.h"
 #include "extsort.h"
 #include "facts.h"
 #include "record.h"

@@ -101,7 +101,7 @@ int ana_write_modes(const char *dir, const struct ana_counts *c, char *err, size
                      err, errlen))
         return -1;
     for (int m = 0; m < 3; m++) {
-        ana_csv_str(&t, ana_mode_names[m]);
+        ana_csv_str(&t, ana_mode_name(m));
         ana_csv_u64(&t, c->mode_lax[m]);
         ana_csv_pct(&t, c->mode_lax[m], c->pol_usable);
         ana_csv_u64(&t, c->mode_strict[m]);
@@ -151,7 +151,7 @@ void ana_print_counts(FILE *out, const struct ana_counts *c)
         char ps[32];
         ana_percent(pct, sizeof pct, c->mode_lax[m], c->pol_usable);
         ana_percent(ps, sizeof ps, c->mode_strict[m], c->pol_valid);
-        fprintf(out, "  %-30s %9llu %8s %9llu %8s\n", ana_mode_names[m],
+        fprintf(out, "  %-30s %9llu %8s %9llu %8s\n", ana_mode_name(m),
                 (unsigned long long)c->mode_lax[m], pct, (unsigned long long)c->mode_strict[m],
                 ps);
     }

@@ -1,19 +1,68 @@
-/* NDJSON output: results.ndjson, one line per record, written with one
- * write(2) per record so a killed scan leaves only whole lines behind. */
+/*
+ * NDJSON output: results.ndjson, one line per record (docs/record.md): the
+ * record's identity and timing, then one object per stage that ran, written
+ * by that stage's probe. One write(2) per record, so a killed scan leaves
+ * only whole lines behind.
+ */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "../scanner/core.h"
-#include "record_json.h"
+#include "../scanner/findings.h"
+#include "../util/clock.h"
+#include "ndjson.h"
+#include "table.h"
 
 struct ndjson {
     int fd;
+    const struct sts_plugins *pl;
     struct sts_buf buf;
 };
+
+void sts_record_json(struct sts_buf *b, const struct sts_plugins *pl, const struct sts_record *r)
+{
+    struct sts_jsonw w;
+    char ts[32];
+    sts_jw_init(&w, b);
+    sts_jw_obj(&w);
+    sts_jw_key(&w, "schema");
+    sts_jw_str(&w, STS_SCHEMA_VERSION);
+    sts_jw_key(&w, "line");
+    sts_jw_uint(&w, r->line);
+    sts_jw_key(&w, "input");
+    if (r->input)
+        sts_jw_strn(&w, r->input, r->input_len);
+    else
+        sts_jw_null(&w);
+    sts_jw_key(&w, "domain");
+    sts_jw_str(&w, r->domain);
+    sts_jw_key(&w, "input_error");
+    sts_jw_err(&w, r->input_err);
+    sts_jw_key(&w, "duplicate_of");
+    if (r->duplicate_of)
+        sts_jw_uint(&w, r->duplicate_of);
+    else
+        sts_jw_null(&w);
+    sts_iso_time(ts, r->started);
+    sts_jw_key(&w, "started");
+    sts_jw_str(&w, ts);
+    sts_iso_time(ts, r->finished);
+    sts_jw_key(&w, "finished");
+    sts_jw_str(&w, ts);
+    sts_jw_key(&w, "elapsed_ms");
+    sts_jw_double(&w, (r->finished - r->started) * 1000.0, 3);
+    for (int i = 0; i < pl->nprobes; i++) {
+        const struct sts_probe *p = pl->probes[i];
+        if (!r->stage[p->id])
+            continue;
+        sts_jw_key(&w, p->name);
+        p->json(&w, r->stage[p->id]);
+    }
+    sts_jw_end(&w);
+    sts_buf_addc(b, '\n');
+}
 
 static void *nd_open(struct sts_ctx *ctx, char *err, size_t errlen)
 {
@@ -25,15 +74,15 @@ static void *nd_open(struct sts_ctx *ctx, char *err, size_t errlen)
         free(n);
         return NULL;
     }
-    sts_buf_init(&n->buf);
+    n->pl = ctx->plugins;
     return n;
 }
 
-static int nd_write(void *st, const struct sts_result *r)
+static int nd_write(void *st, const struct sts_record *r)
 {
     struct ndjson *n = st;
     sts_buf_reset(&n->buf);
-    sts_record_json(&n->buf, r);
+    sts_record_json(&n->buf, n->pl, r);
     if (n->buf.oom)
         return -ENOMEM;
     return sts_buf_write_fd(&n->buf, n->fd);

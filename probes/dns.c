@@ -1,23 +1,28 @@
 /*
- * The DNS stage. Per domain D, in parallel:
+ * The DNS stage (dns.h): the lookups. Per domain D, in parallel:
  *   TXT _mta-sts.D (RFC 8461 3.1), TXT _smtp._tls.D (RFC 8460 3),
  *   MX D (RFC 5321 5.1, RFC 7505) then A/AAAA of every MX host via the cache,
  *   A/AAAA mta-sts.D (the policy host, used later by the policy probe).
+ * Its JSON, CSV columns and statistics are in dns_out.c.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/clock.h"
+#include "dns.h"
 #include "dnsq.h"
 #include "mxcache.h"
-#include "txt_parse.h"
 
 struct dns_job {
     struct sts_job *job;
+    struct sts_dns_result *d;
     struct sts_mxcache *cache;
     int pending;
 };
 
 struct mx_wait {
+    struct sts_mxcache_wait w;
     struct dns_job *dj;
     size_t idx;
 };
@@ -101,14 +106,14 @@ static void txt_done(struct sts_dnsq *q, const struct sts_dnsmsg *m, const char 
 static void on_mtasts(struct sts_dnsq *q, const struct sts_dnsmsg *m, const char *final)
 {
     struct dns_job *dj = q->arg;
-    txt_done(q, m, final, &dj->job->res->dns.mtasts, true);
+    txt_done(q, m, final, &dj->d->mtasts, true);
     unref(dj);
 }
 
 static void on_tlsrpt(struct sts_dnsq *q, const struct sts_dnsmsg *m, const char *final)
 {
     struct dns_job *dj = q->arg;
-    txt_done(q, m, final, &dj->job->res->dns.tlsrpt, false);
+    txt_done(q, m, final, &dj->d->tlsrpt, false);
     unref(dj);
 }
 
@@ -117,18 +122,18 @@ static void on_tlsrpt(struct sts_dnsq *q, const struct sts_dnsmsg *m, const char
 static void on_policy_addr(struct sts_dnsq *q, const struct sts_dnsmsg *m, const char *final)
 {
     struct dns_job *dj = q->arg;
-    struct sts_dns_result *d = &dj->job->res->dns;
+    struct sts_dns_result *d = dj->d;
     sts_dnsq_to_addrs(q, m, final, q->type == STS_T_A ? &d->policy_a : &d->policy_aaaa);
     unref(dj);
 }
 
 /* ---- MX ------------------------------------------------------------------- */
 
-static void on_mx_addrs(void *arg, const struct sts_addr_lookup *a,
+static void on_mx_addrs(struct sts_mxcache_wait *mw, const struct sts_addr_lookup *a,
                         const struct sts_addr_lookup *aaaa, bool cached)
 {
-    struct mx_wait *w = arg;
-    struct sts_mx *mx = &w->dj->job->res->dns.mx.mx[w->idx];
+    struct mx_wait *w = STS_QUEUE_DATA(mw, struct mx_wait, w);
+    struct sts_mx *mx = &w->dj->d->mx.mx[w->idx];
     sts_addr_lookup_copy(&mx->a, a);
     sts_addr_lookup_copy(&mx->aaaa, aaaa);
     mx->cached = cached;
@@ -160,9 +165,9 @@ static int cmp_mx(const void *x, const void *y)
 static void on_mx(struct sts_dnsq *q, const struct sts_dnsmsg *m, const char *final)
 {
     struct dns_job *dj = q->arg;
-    struct sts_result *res = dj->job->res;
-    struct sts_mx_lookup *ml = &res->dns.mx;
-    sts_dnsq_to_query(q, &ml->q, res->domain);
+    const char *domain = dj->job->rec->domain;
+    struct sts_mx_lookup *ml = &dj->d->mx;
+    sts_dnsq_to_query(q, &ml->q, domain);
     bool null_mx = false;
     if (q->status == STS_ST_OK && m) {
         /* room for every MX the answer can hold (capped), or the implicit one */
@@ -212,7 +217,7 @@ static void on_mx(struct sts_dnsq *q, const struct sts_dnsmsg *m, const char *fi
             ml->kind = STS_MX_IMPLICIT;
             ml->q.status = STS_ST_ABSENT;
             ml->q.err = STS_E_MX_IMPLICIT;
-            ml->mx[0].host = strdup(res->domain);
+            ml->mx[0].host = strdup(domain);
             ml->mx[0].a.rcode = ml->mx[0].aaaa.rcode = -1;
             ml->nmx = 1;
         }
@@ -235,65 +240,79 @@ static void on_mx(struct sts_dnsq *q, const struct sts_dnsmsg *m, const char *fi
         w->dj = dj;
         w->idx = i;
         dj->pending++;
-        sts_mxcache_get(dj->cache, mx->host, on_mx_addrs, w);
+        sts_mxcache_get(dj->cache, mx->host, &w->w, on_mx_addrs);
     }
     unref(dj);
 }
 
 /* ---- stage ---------------------------------------------------------------- */
 
-static int dns_init(struct sts_ctx *ctx, int slot, char *err, size_t errlen)
+static int dns_init(struct sts_ctx *ctx, void **state, char *err, size_t errlen)
 {
-    int max = ctx->opts->mx_cache_max > 0 ? ctx->opts->mx_cache_max : 100000;
-    ctx->probe_data[slot] = sts_mxcache_new(ctx, (size_t)max);
-    if (!ctx->probe_data[slot]) {
+    struct sts_dns_state *st = calloc(1, sizeof *st);
+    if (st)
+        st->cache = sts_mxcache_new(ctx, (size_t)ctx->opts->mx_cache_max);
+    if (!st || !st->cache) {
+        free(st);
         snprintf(err, errlen, "out of memory for the MX cache");
         return -1;
     }
+    *state = st;
     return 0;
 }
 
-static void dns_start(struct sts_job *job, int slot)
+static void dns_start(struct sts_job *job, void *state)
 {
-    struct sts_result *res = job->res;
-    struct dns_job *dj = calloc(1, sizeof *dj);
+    struct sts_dns_state *st = state;
+    struct sts_record *rec = job->rec;
+    struct sts_dns_result *d = sts_dns_result_new();
+    struct dns_job *dj = d ? calloc(1, sizeof *dj) : NULL;
     if (!dj) {
-        res->dns.mtasts.v.status = STS_ST_ERROR;
-        res->dns.mtasts.v.reason = STS_E_INTERNAL;
+        /* no result: the record says the stage did not run, the scan goes on */
+        sts_dns_result_free(d);
         sts_job_stage_done(job);
         return;
     }
+    rec->stage[STS_STAGE_DNS] = d;
     dj->job = job;
-    dj->cache = job->ctx->probe_data[slot];
-    res->dns.ran = true;
-    res->dns.mtasts.q.started = res->dns.tlsrpt.q.started = res->dns.mx.q.started = sts_now();
-    size_t n = strlen(res->domain);
+    dj->d = d;
+    dj->cache = st->cache;
+    d->mtasts.q.started = d->tlsrpt.q.started = d->mx.q.started = sts_now();
+    size_t n = strlen(rec->domain);
     char name[STS_DOMAIN_MAX + 16];
     /* +1 guard so synchronous completions cannot finish the job early */
     dj->pending = 6;
-    snprintf(name, sizeof name, "_mta-sts.%.*s", (int)n, res->domain);
-    res->dns.mtasts.q.qname = strdup(name);
+    snprintf(name, sizeof name, "_mta-sts.%.*s", (int)n, rec->domain);
+    d->mtasts.q.qname = strdup(name);
     sts_dnsq_start(job->ctx, name, STS_T_TXT, on_mtasts, dj);
-    snprintf(name, sizeof name, "_smtp._tls.%.*s", (int)n, res->domain);
-    res->dns.tlsrpt.q.qname = strdup(name);
+    snprintf(name, sizeof name, "_smtp._tls.%.*s", (int)n, rec->domain);
+    d->tlsrpt.q.qname = strdup(name);
     sts_dnsq_start(job->ctx, name, STS_T_TXT, on_tlsrpt, dj);
-    sts_dnsq_start(job->ctx, res->domain, STS_T_MX, on_mx, dj);
-    snprintf(name, sizeof name, "mta-sts.%.*s", (int)n, res->domain);
+    sts_dnsq_start(job->ctx, rec->domain, STS_T_MX, on_mx, dj);
+    snprintf(name, sizeof name, "mta-sts.%.*s", (int)n, rec->domain);
     sts_dnsq_start(job->ctx, name, STS_T_A, on_policy_addr, dj);
     sts_dnsq_start(job->ctx, name, STS_T_AAAA, on_policy_addr, dj);
     unref(dj);
 }
 
-static void dns_fini(struct sts_ctx *ctx, int slot)
+static void dns_free_state(void *state)
 {
-    sts_mxcache_free(ctx->probe_data[slot]);
-    ctx->probe_data[slot] = NULL;
+    struct sts_dns_state *st = state;
+    sts_mxcache_free(st->cache);
+    free(st);
 }
 
 const struct sts_probe sts_probe_dns = {
     .name = "dns",
     .help = "TXT _mta-sts and _smtp._tls, MX (+ A/AAAA of every MX host), A/AAAA mta-sts.D",
+    .id = STS_STAGE_DNS,
     .init = dns_init,
     .start = dns_start,
-    .fini = dns_fini,
+    .free_state = dns_free_state,
+    .free_result = sts_dns_result_free,
+    .json = sts_dns_json,
+    .columns = sts_dns_columns,
+    .account = sts_dns_account,
+    .stats_json = sts_dns_stats_json,
+    .summary = sts_dns_summary,
 };

@@ -187,12 +187,3 @@ int sts_dnsmsg_chase(const struct sts_dnsmsg *m, const char *qname, char *final,
     }
 }
 
-const char *sts_rcode_name(int rcode)
-{
-    static const char *names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",
-                                  "REFUSED", "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH",
-                                  "NOTZONE"};
-    if (rcode >= 0 && rcode < (int)(sizeof names / sizeof names[0]))
-        return names[rcode];
-    return "RCODE_OTHER";
-}

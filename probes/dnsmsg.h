@@ -67,7 +67,6 @@ int sts_dnsmsg_chase(const struct sts_dnsmsg *m, const char *qname, char *final,
                      char chain[][STS_DNS_NAME_MAX], int *nchain);
 
 /* RCODE mnemonic ("NOERROR", "NXDOMAIN", ...) */
-const char *sts_rcode_name(int rcode);
 
 /* Case-insensitive comparison of two presentation names, trailing dot ignored. */
 bool sts_dnsname_eq(const char *a, const char *b);

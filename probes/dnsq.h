@@ -7,7 +7,7 @@
 #ifndef STSSCAN_DNSQ_H
 #define STSSCAN_DNSQ_H
 
-#include "../scanner/core.h"
+#include "dns_result.h"
 #include "dnsmsg.h"
 
 struct sts_dnsq;

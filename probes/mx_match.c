@@ -8,18 +8,8 @@
 
 #include <string.h>
 
-static unsigned char lower(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
-}
+#include "../util/ascii.h"
 
-static bool eq_nocase(const char *a, const char *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
-            return false;
-    return true;
-}
 
 /* No empty label (leading dot, ".."), no '*', no NUL inside. */
 static bool plain_name(const char *s, size_t n)
@@ -54,11 +44,11 @@ bool sts_mx_match_n(const char *pattern, size_t plen, const char *host, size_t h
         size_t label = hlen - slen; /* leftmost label of host, must be one label */
         if (memchr(host, '.', label))
             return false;
-        return eq_nocase(host + label, suffix, slen);
+        return sts_memeq_nocase(host + label, suffix, slen);
     }
     if (!plain_name(pattern, plen))
         return false;
-    return plen == hlen && eq_nocase(pattern, host, plen);
+    return plen == hlen && sts_memeq_nocase(pattern, host, plen);
 }
 
 bool sts_mx_match(const char *pattern, const char *host)

@@ -11,8 +11,6 @@
  * and the RFC 6125 name check come from sts_tls_facts_from_ssl(); a policy
  * served over a certificate a sender would reject is neither strict nor lax.
  */
-#include "../scanner/connlimit.h"
-#include "blocklist.h"
 #include "policy.h"
 
 #include <errno.h>
@@ -24,12 +22,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../scanner/core.h"
+#include "../net/blocklist.h"
+#include "../net/connlimit.h"
+#include "../util/clock.h"
 #include "curl_uv.h"
 
 struct fetch;
 
 struct pstate {
+    struct sts_policy_stats stats; /* first: the stats hooks receive the state */
     struct sts_ctx *ctx;
     struct sts_curl_uv *cu;
     X509_STORE *store;
@@ -38,7 +39,7 @@ struct pstate {
 };
 
 struct fetch {
-    struct sts_connreq req;     /* first: the limiter hands it back to go_fetch */
+    struct sts_connreq req;     /* the limiter hands it back to go_fetch */
     struct pstate *ps;
     struct sts_job *job;
     struct sts_policy_result *p;
@@ -53,14 +54,13 @@ struct fetch {
     curl_socket_t fds[4];       /* sockets curl opened (happy eyeballs: several) */
     int nfds;
     size_t body_cap;            /* allocated bytes of p->body */
-    struct fetch *next;
     char host[STS_DOMAIN_MAX + 16];
     char errbuf[CURL_ERROR_SIZE];
 };
 
 static void stage_done(struct sts_job *job, struct sts_policy_result *p)
 {
-    sts_policy_consistency(p, job->res);
+    sts_policy_consistency(p, sts_dns_of(job->rec));
     sts_job_stage_done(job);
 }
 
@@ -176,7 +176,7 @@ static void complete(struct fetch *f, CURLcode rc)
     sts_err cert_err = STS_OK;
     bool cert_bad = sts_policy_judge_cert(p, &cert_err);
     if (p->status == STS_PST_OK)
-        sts_policy_evaluate_body(p, f->job->res, cert_bad, cert_err);
+        sts_policy_evaluate_body(p, sts_dns_of(f->job->rec), cert_bad, cert_err);
     /* every fetch came through the limiter (go_fetch): give its slot back,
      * which admits the next waiting fetch before this job's record is written */
     sts_connlimit_done(ps->lim, f->req.ip);
@@ -439,23 +439,23 @@ static struct curl_slist *resolve_list(const char *host, int port, const struct 
 
 static void go_fetch(struct sts_connreq *r)
 {
-    start_fetch((struct fetch *)r); /* req is the first member */
+    start_fetch(STS_QUEUE_DATA(r, struct fetch, req));
 }
 
-static void policy_start(struct sts_job *job, int slot)
+static void policy_start(struct sts_job *job, void *state)
 {
-    struct pstate *ps = job->ctx->probe_data[slot];
+    struct pstate *ps = state;
     const struct sts_opts *o = job->ctx->opts;
-    struct sts_result *res = job->res;
-    struct sts_policy_result *p = calloc(1, sizeof *p);
-    if (!p) {
+    const struct sts_dns_result *d = sts_dns_of(job->rec);
+    struct sts_policy_result *p = d ? calloc(1, sizeof *p) : NULL;
+    if (!p) { /* no result (out of memory): the record says the stage did not run */
         sts_job_stage_done(job);
         return;
     }
-    res->policy = p;
+    job->rec->stage[STS_STAGE_POLICY] = p;
     p->queued_ms = p->connect_ms = p->tls_ms = p->ttfb_ms = p->total_ms = -1;
-    snprintf(p->txt_id, sizeof p->txt_id, "%s", res->dns.mtasts.v.id);
-    enum sts_status ts = res->dns.mtasts.v.status;
+    snprintf(p->txt_id, sizeof p->txt_id, "%s", d->mtasts.v.id);
+    enum sts_status ts = d->mtasts.v.status;
     if (job->ctx->interrupted >= 2) {
         sts_policy_fail(p, STS_PST_ERROR, STS_E_INTERRUPTED);
         stage_done(job, p);
@@ -470,15 +470,15 @@ static void policy_start(struct sts_job *job, int slot)
         return;
     }
     char host[STS_DOMAIN_MAX + 16];
-    snprintf(host, sizeof host, "mta-sts.%s", res->domain);
+    snprintf(host, sizeof host, "mta-sts.%s", job->rec->domain);
     size_t ul = strlen(host) + 40;
     if ((p->url = malloc(ul)))
         snprintf(p->url, ul, "https://%s/.well-known/mta-sts.txt", host);
     struct fetch *f = calloc(1, sizeof *f);
-    int port = o->https_port > 0 ? o->https_port : 443;
+    int port = o->https_port;
     size_t blocked = 0;
     if (f)
-        f->resolve = resolve_list(host, port, &res->dns, job->ctx->blocklist, &blocked);
+        f->resolve = resolve_list(host, port, d, job->ctx->blocklist, &blocked);
     if (!f || !p->url || !f->resolve) {
         if (f && !f->resolve && blocked)
             sts_policy_fail(p, STS_PST_NO_ADDRESS, STS_E_BLOCKLISTED);
@@ -504,8 +504,8 @@ static void policy_start(struct sts_job *job, int slot)
     uv_timer_init(job->ctx->loop, &f->watchdog);
     f->watchdog.data = f;
     /* the per-IP cap counts the address curl tries first (the list's head) */
-    const char *first = res->dns.policy_a.naddrs ? res->dns.policy_a.addrs[0]
-                        : res->dns.policy_aaaa.naddrs ? res->dns.policy_aaaa.addrs[0] : "";
+    const char *first = d->policy_a.naddrs ? d->policy_a.addrs[0]
+                        : d->policy_aaaa.naddrs ? d->policy_aaaa.addrs[0] : "";
     snprintf(f->req.ip, sizeof f->req.ip, "%s", first);
     f->req.go = go_fetch;
     sts_connlimit_submit(ps->lim, &f->req);
@@ -516,7 +516,7 @@ static void on_done(CURL *easy, CURLcode rc, void *arg)
     complete(arg, rc);
 }
 
-static int policy_init(struct sts_ctx *ctx, int slot, char *err, size_t errlen)
+static int policy_init(struct sts_ctx *ctx, void **state, char *err, size_t errlen)
 {
     const curl_version_info_data *vi = curl_version_info(CURLVERSION_NOW);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !vi->ssl_version ||
@@ -540,7 +540,7 @@ static int policy_init(struct sts_ctx *ctx, int slot, char *err, size_t errlen)
         return -1;
     }
     ps->ctx = ctx;
-    ps->max_conns = ctx->opts->policy_max_conns > 0 ? (unsigned)ctx->opts->policy_max_conns : 256;
+    ps->max_conns = (unsigned)ctx->opts->policy_max_conns;
     struct sts_connlimit_opts lo = {.max_conns = (int)ps->max_conns,
                                     .per_ip = ctx->opts->policy_per_ip, .rate = 0};
     ps->lim = sts_connlimit_new(ctx->loop, &lo);
@@ -555,26 +555,30 @@ static int policy_init(struct sts_ctx *ctx, int slot, char *err, size_t errlen)
     }
     curl_multi_setopt(sts_curl_uv_multi(ps->cu), CURLMOPT_MAX_TOTAL_CONNECTIONS,
                       (long)ps->max_conns);
-    ctx->probe_data[slot] = ps;
+    *state = ps;
     return 0;
 }
 
-static void policy_fini(struct sts_ctx *ctx, int slot)
+static void policy_free_state(void *state)
 {
-    struct pstate *ps = ctx->probe_data[slot];
-    if (!ps)
-        return;
+    struct pstate *ps = state;
     sts_curl_uv_free(ps->cu);
     sts_connlimit_free(ps->lim);
     X509_STORE_free(ps->store);
     free(ps);
-    ctx->probe_data[slot] = NULL;
 }
 
 const struct sts_probe sts_probe_policy = {
     .name = "policy",
     .help = "HTTPS GET of the MTA-STS policy (RFC 8461 3.3), grammar, MX coverage, consistency",
+    .id = STS_STAGE_POLICY,
+    .requires = 1u << STS_STAGE_DNS,
     .init = policy_init,
     .start = policy_start,
-    .fini = policy_fini,
+    .free_state = policy_free_state,
+    .free_result = sts_policy_result_free,
+    .json = sts_policy_json,
+    .columns = sts_policy_columns,
+    .account = sts_policy_account,
+    .stats_json = sts_policy_stats_json,
 };

@@ -7,32 +7,16 @@
 #ifndef STSSCAN_POLICY_H
 #define STSSCAN_POLICY_H
 
-#include "../output/jsonw.h"
-#include "../output/result.h"
+#include "dns_result.h"
 #include "policy_http.h"
 #include "policy_parse.h"
 #include "tls_facts.h"
 
 #define STS_POLICY_HDR_KEEP 256      /* bytes kept of each recorded header value */
 #define STS_POLICY_HDR_CAP 65536     /* total response header bytes before abort */
-#define STS_POLICY_MAX_PFINDINGS 48
 
-/* Outcome of the stage: the first layer that failed. */
-enum sts_policy_status {
-    STS_PST_NOT_RUN = 0,
-    STS_PST_OK,             /* HTTP 200, valid certificate, strict-valid policy */
-    STS_PST_MALFORMED,      /* fetched, but content type or grammar not strict-valid */
-    STS_PST_CERT_INVALID,   /* fetched over a certificate a sender rejects */
-    STS_PST_HTTP_ERROR,     /* non-200, redirect, protocol error, headers too large */
-    STS_PST_TOO_LARGE,      /* body over 64 KiB */
-    STS_PST_TLS_ERROR,
-    STS_PST_CONNECT_ERROR,
-    STS_PST_TIMEOUT,        /* connect, TLS or total timeout (reason says which) */
-    STS_PST_NO_ADDRESS,
-    STS_PST_ERROR,          /* internal error or interrupted */
-    STS_PST__COUNT
-};
-const char *sts_policy_status_name(enum sts_policy_status s);
+/* The stage's outcome (enum sts_policy_status) and the mode are declared in
+ * policy.def (via policy_parse.h). */
 
 enum sts_policy_hdr {
     STS_PH_CONTENT_TYPE = 0,
@@ -49,8 +33,7 @@ enum sts_policy_hdr {
 struct sts_policy_result {
     enum sts_policy_status status;
     sts_err reason;             /* why status is not ok (first strict failure) */
-    sts_err findings[STS_POLICY_MAX_PFINDINGS]; /* every code, fetch to consistency */
-    size_t nfindings;
+    struct sts_findings findings; /* every code, fetch to consistency */
     bool strict_ok;             /* an RFC-exact sender would use this policy */
     bool lax_ok;                /* a tolerant sender would use it */
 
@@ -85,19 +68,32 @@ struct sts_policy_result {
     size_t uncovered_lax, uncovered_strict;
 };
 
-void sts_policy_result_free(struct sts_policy_result *p);
+static inline const struct sts_policy_result *sts_policy_of(const struct sts_record *r)
+{
+    return r->stage[STS_STAGE_POLICY];
+}
 
 /* probes/policy_eval.c (pure) */
 void sts_policy_add_finding(struct sts_policy_result *p, sts_err e); /* once per code */
 void sts_policy_fail(struct sts_policy_result *p, enum sts_policy_status st, sts_err e);
 /* Certificate findings; true when a sender rejects it (*first = the first code). */
 bool sts_policy_judge_cert(struct sts_policy_result *p, sts_err *first);
-/* HTTP 200 body: content type, grammar, strict/lax, status, MX coverage vs res->dns.mx. */
-void sts_policy_evaluate_body(struct sts_policy_result *p, const struct sts_result *res,
+/* HTTP 200 body: content type, grammar, strict/lax, status, MX coverage vs d->mx. */
+void sts_policy_evaluate_body(struct sts_policy_result *p, const struct sts_dns_result *d,
                               bool cert_bad, sts_err cert_err);
 /* TXT/policy consistency findings (policy_without_txt, txt_without_policy, ...). */
-void sts_policy_consistency(struct sts_policy_result *p, const struct sts_result *res);
-/* The "policy" value of the NDJSON record (docs/record.md). */
-void sts_policy_json(struct sts_jsonw *w, const struct sts_policy_result *p);
+void sts_policy_consistency(struct sts_policy_result *p, const struct sts_dns_result *d);
+
+/* probes/policy_out.c: the stage's part of the record and of run.json */
+void sts_policy_result_free(void *res);
+void sts_policy_json(struct sts_jsonw *w, const void *res);
+extern const struct sts_column sts_policy_columns[];
+bool sts_policy_account(void *stats, const struct sts_record *r);
+void sts_policy_stats_json(void *stats, struct sts_jsonw *w);
+/* run statistics, the first member of the stage's state */
+struct sts_policy_stats {
+    uint64_t status[STS_PST__COUNT];
+    uint64_t mode[STS_POLICY_MODE__COUNT];
+};
 
 #endif

@@ -11,13 +11,7 @@
 
 void sts_policy_add_finding(struct sts_policy_result *p, sts_err e)
 {
-    if (e == STS_OK)
-        return;
-    for (size_t i = 0; i < p->nfindings; i++)
-        if (p->findings[i] == e)
-            return;
-    if (p->nfindings < STS_POLICY_MAX_PFINDINGS)
-        p->findings[p->nfindings++] = e;
+    sts_findings_add(&p->findings, e);
 }
 
 void sts_policy_fail(struct sts_policy_result *p, enum sts_policy_status st, sts_err e)
@@ -29,9 +23,9 @@ void sts_policy_fail(struct sts_policy_result *p, enum sts_policy_status st, sts
 
 /* ---- consistency (RFC 8461 3.1 / 3.3) and completion ----------------------- */
 
-void sts_policy_consistency(struct sts_policy_result *p, const struct sts_result *res)
+void sts_policy_consistency(struct sts_policy_result *p, const struct sts_dns_result *d)
 {
-    const struct sts_txt_verdict *v = &res->dns.mtasts.v;
+    const struct sts_txt_verdict *v = &d->mtasts.v;
     bool txt_absent = v->status == STS_ST_ABSENT || v->status == STS_ST_NXDOMAIN;
     bool txt_ok = v->status == STS_ST_OK && v->lax_ok;
     bool txt_bad = !txt_ok && (v->status == STS_ST_OK || v->status == STS_ST_MALFORMED ||
@@ -97,8 +91,8 @@ bool sts_policy_judge_cert(struct sts_policy_result *p, sts_err *first)
     return n > 0;
 }
 
-void sts_policy_evaluate_body(struct sts_policy_result *p, const struct sts_result *res,
-                          bool cert_bad, sts_err cert_err)
+void sts_policy_evaluate_body(struct sts_policy_result *p, const struct sts_dns_result *d,
+                              bool cert_bad, sts_err cert_err)
 {
     const char *ct = p->headers[STS_PH_CONTENT_TYPE];
     sts_policy_content_type(ct, ct ? strlen(ct) : 0, &p->ctype);
@@ -114,8 +108,7 @@ void sts_policy_evaluate_body(struct sts_policy_result *p, const struct sts_resu
     }
     sts_policy_parse(p->body, p->bytes, p->pol);
     p->parsed = true;
-    for (size_t i = 0; i < p->pol->nfindings; i++)
-        sts_policy_add_finding(p, p->pol->findings[i]);
+    sts_findings_merge(&p->findings, &p->pol->findings);
     p->strict_ok = !cert_bad && p->ctype.strict_ok && p->pol->strict_ok;
     p->lax_ok = !cert_bad && p->ctype.lax_ok && p->pol->lax_ok;
     if (cert_bad) {
@@ -127,6 +120,6 @@ void sts_policy_evaluate_body(struct sts_policy_result *p, const struct sts_resu
     } else {
         p->status = STS_PST_OK;
     }
-    coverage(p, &res->dns.mx);
+    coverage(p, &d->mx);
 }
 

@@ -3,11 +3,7 @@
 #include <string.h>
 
 #include "mx_match.h"
-
-static int lower(int c)
-{
-    return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
+#include "../util/ascii.h"
 
 bool sts_http_is_status_line(const char *line, size_t len)
 {
@@ -17,7 +13,7 @@ bool sts_http_is_status_line(const char *line, size_t len)
 /* tchar, RFC 9110 5.6.2 */
 static bool tchar(unsigned char c)
 {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+    if (sts_is_alnum(c))
         return true;
     return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
@@ -48,13 +44,7 @@ bool sts_http_header_split(const char *line, size_t len, const char **name, size
 
 bool sts_http_name_is(const char *name, size_t nlen, const char *lname)
 {
-    size_t n = strlen(lname);
-    if (n != nlen)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (lower((unsigned char)name[i]) != lname[i])
-            return false;
-    return true;
+    return sts_eq_nocase(name, nlen, lname); /* field names are case-insensitive */
 }
 
 size_t sts_policy_cover(const struct sts_policy *p, const char *const *hosts, size_t n,

@@ -23,31 +23,21 @@
  * named finding and the first one becomes the strict reason.
  */
 #include "policy_parse.h"
-#include "../output/utf8.h"
+#include "../util/ascii.h"
+#include "../util/utf8.h"
 
 #include <string.h>
-
-static const char *const mode_names[] = {NULL, "enforce", "testing", "none"};
-
-const char *sts_policy_mode_name(enum sts_policy_mode m)
-{
-    return (unsigned)m < sizeof mode_names / sizeof mode_names[0] ? mode_names[m] : NULL;
-}
 
 /* ---- verdict bookkeeping ------------------------------------------------ */
 
 bool sts_policy_has_finding(const struct sts_policy *p, sts_err code)
 {
-    for (size_t i = 0; i < p->nfindings; i++)
-        if (p->findings[i] == code)
-            return true;
-    return false;
+    return sts_findings_has(&p->findings, code);
 }
 
 static void note(struct sts_policy *p, sts_err code)
 {
-    if (!sts_policy_has_finding(p, code) && p->nfindings < STS_POLICY_MAX_FINDINGS)
-        p->findings[p->nfindings++] = code;
+    sts_findings_add(&p->findings, code);
 }
 
 /* A deviation from the ABNF that a tolerant sender still accepts. */
@@ -77,30 +67,11 @@ static bool is_wsp(unsigned char c)
     return c == ' ' || c == '\t';
 }
 
-static bool is_alnum(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-static unsigned char lower(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
-}
-
 static bool eq_exact(const unsigned char *s, size_t n, const char *lit)
 {
     return strlen(lit) == n && memcmp(s, lit, n) == 0;
 }
 
-static bool eq_nocase(const unsigned char *s, size_t n, const char *lit)
-{
-    if (strlen(lit) != n)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (lower(s[i]) != lower((unsigned char)lit[i]))
-            return false;
-    return true;
-}
 
 /* Copy at most cap bytes as a printable C string (evidence, never parsed). */
 static void keep(char *dst, size_t cap, const unsigned char *s, size_t n)
@@ -119,7 +90,7 @@ static bool contains_nocase(const unsigned char *s, size_t n, const char *needle
     for (size_t i = 0; i + m <= n; i++) {
         if (s[i] != '<')
             continue;
-        if (eq_nocase(s + i, m, needle))
+        if (sts_eq_nocase(s + i, m, needle))
             return true;
     }
     return false;
@@ -130,10 +101,10 @@ static bool contains_nocase(const unsigned char *s, size_t n, const char *needle
 /* sts-policy-ext-name = (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".") */
 static bool ext_name_ok(const unsigned char *k, size_t n)
 {
-    if (n == 0 || n > STS_POLICY_KEY_MAX || !is_alnum(k[0]))
+    if (n == 0 || n > STS_POLICY_KEY_MAX || !sts_is_alnum(k[0]))
         return false;
     for (size_t i = 1; i < n; i++)
-        if (!is_alnum(k[i]) && k[i] != '_' && k[i] != '-' && k[i] != '.')
+        if (!sts_is_alnum(k[i]) && k[i] != '_' && k[i] != '-' && k[i] != '.')
             return false;
     return true;
 }
@@ -147,7 +118,7 @@ static bool domain_ok(const unsigned char *d, size_t n)
     size_t start = 0;
     for (size_t i = 0; i <= n; i++) {
         if (i < n && d[i] != '.') {
-            if (!is_alnum(d[i]) && d[i] != '-')
+            if (!sts_is_alnum(d[i]) && d[i] != '-')
                 return false;
             continue;
         }
@@ -181,7 +152,7 @@ static void add_mx(struct sts_policy *p, const unsigned char *v, size_t n)
     struct sts_policy_mx *m = &p->mx[p->nmx++];
     keep(m->pattern, STS_POLICY_MX_LEN, v, n);
     for (char *c = m->pattern; *c; c++)
-        *c = (char)lower((unsigned char)*c);
+        *c = (char)sts_lower((unsigned char)*c);
     m->valid = ok;
     m->wildcard = wild;
     m->err = !ok ? STS_E_POLICY_MX_INVALID : dot ? STS_E_POLICY_MX_TRAILING_DOT : STS_OK;
@@ -224,7 +195,7 @@ static void set_version(struct sts_policy *p, const unsigned char *v, size_t n)
     keep(p->version, STS_POLICY_VALUE_KEEP, v, n);
     if (eq_exact(v, n, "STSv1"))
         return;
-    if (eq_nocase(v, n, "STSv1"))
+    if (sts_eq_nocase(v, n, "STSv1"))
         strict_fail(p, STS_E_POLICY_VALUE_CASE);
     else
         lax_fail(p, STS_E_POLICY_VERSION_BAD);
@@ -234,11 +205,11 @@ static void set_mode(struct sts_policy *p, const unsigned char *v, size_t n)
 {
     keep(p->mode_raw, STS_POLICY_VALUE_KEEP, v, n);
     for (enum sts_policy_mode m = STS_POLICY_MODE_ENFORCE; m <= STS_POLICY_MODE_NONE; m++) {
-        if (eq_exact(v, n, mode_names[m])) {
+        if (eq_exact(v, n, sts_policy_mode_name(m))) {
             p->mode = m;
             return;
         }
-        if (eq_nocase(v, n, mode_names[m])) {
+        if (sts_eq_nocase(v, n, sts_policy_mode_name(m))) {
             strict_fail(p, STS_E_POLICY_VALUE_CASE);
             p->mode = m;
             return;
@@ -314,7 +285,7 @@ static void parse_line(struct sts_policy *p, struct state *st, const unsigned ch
             id = (enum key_id)k;
             break;
         }
-        if (eq_nocase(key, klen, key_names[k])) {
+        if (sts_eq_nocase(key, klen, key_names[k])) {
             strict_fail(p, STS_E_POLICY_KEY_CASE); /* %s"mode": "Mode" is an extension */
             id = (enum key_id)k;
             break;
@@ -450,7 +421,7 @@ done:
 
 static bool is_tchar(unsigned char c)
 {
-    return is_alnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c));
+    return sts_is_alnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c));
 }
 
 /*
@@ -475,7 +446,7 @@ void sts_policy_content_type(const char *value, size_t len, struct sts_content_t
     size_t tb = i;
     while (i < len && is_tchar(s[i]))
         i++;
-    bool type_ok = eq_nocase(s + tb, i - tb, "text");
+    bool type_ok = sts_eq_nocase(s + tb, i - tb, "text");
     if (i >= len || s[i] != '/') {
         out->err = STS_E_POLICY_CTYPE;
         return;
@@ -483,7 +454,7 @@ void sts_policy_content_type(const char *value, size_t len, struct sts_content_t
     size_t sb = ++i;
     while (i < len && is_tchar(s[i]))
         i++;
-    bool sub_ok = eq_nocase(s + sb, i - sb, "plain");
+    bool sub_ok = sts_eq_nocase(s + sb, i - sb, "plain");
     while (i < len && is_wsp(s[i]))
         i++;
     if (!type_ok || !sub_ok || (i < len && s[i] != ';')) {
@@ -512,8 +483,8 @@ void sts_policy_content_type(const char *value, size_t len, struct sts_content_t
         size_t ve = i;
         if (quoted && i < len)
             i++;
-        if (eq_nocase(s + nb, ne - nb, "charset") && !eq_nocase(s + vb, ve - vb, "utf-8") &&
-            !eq_nocase(s + vb, ve - vb, "us-ascii"))
+        if (sts_eq_nocase(s + nb, ne - nb, "charset") && !sts_eq_nocase(s + vb, ve - vb, "utf-8") &&
+            !sts_eq_nocase(s + vb, ve - vb, "us-ascii"))
             out->charset = STS_E_POLICY_CTYPE_CHARSET;
         if (ne == nb && i < len && s[i] != ';')
             i++; /* stray byte: skip it so the loop always advances */

@@ -37,25 +37,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../output/result.h"
+#include "../scanner/findings.h"
+#include "../scanner/vocab.h"
+
+#define STS_VOCAB_ENUMS
+#include "policy.def"
 
 #define STS_POLICY_BODY_MAX 65536        /* what the fetcher keeps (RFC 8461 3.3 suggests 64 KiB) */
 #define STS_POLICY_MAX_MX 64             /* mx patterns kept; all are checked */
 #define STS_POLICY_MX_LEN 253            /* RFC 1035 2.3.4 */
 #define STS_POLICY_MAX_UNKNOWN 16        /* unknown key names kept */
 #define STS_POLICY_KEY_MAX 32            /* sts-policy-ext-name is at most 32 chars */
-#define STS_POLICY_MAX_FINDINGS 24       /* distinct finding codes kept */
 #define STS_POLICY_MAX_AGE_MAX 31557600u /* RFC 8461 3.2: one year */
 #define STS_POLICY_VALUE_KEEP 32         /* raw version/mode values kept as evidence */
-
-enum sts_policy_mode {
-    STS_POLICY_MODE_UNSET = 0, /* missing or invalid */
-    STS_POLICY_MODE_ENFORCE,
-    STS_POLICY_MODE_TESTING,
-    STS_POLICY_MODE_NONE,
-};
-/* "enforce", "testing", "none"; NULL for UNSET. */
-const char *sts_policy_mode_name(enum sts_policy_mode m);
 
 struct sts_policy_mx {
     char pattern[STS_POLICY_MX_LEN +
@@ -71,8 +65,7 @@ struct sts_policy {
     bool lax_ok;
     sts_err reason;                            /* first strict violation, STS_OK if none */
     sts_err lax_reason;                        /* first lax failure, STS_OK if lax_ok */
-    sts_err findings[STS_POLICY_MAX_FINDINGS]; /* distinct codes, first-seen order */
-    size_t nfindings;
+    struct sts_findings findings;              /* distinct codes, first-seen order */
 
     bool has_version;                        /* a version field (any key case) was seen */
     char version[STS_POLICY_VALUE_KEEP + 1]; /* first value as published (truncated) */

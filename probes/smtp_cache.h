@@ -1,33 +1,26 @@
 /*
- * Run-wide SMTP results by (MX host, IP), with waiters, and the connection
- * limits. A provider MX that serves 100,000 domains is probed once: the
- * first job starts the session, jobs that ask while it runs wait on the
- * entry, later ones get the finished result (like probes/mxcache.c).
+ * Run-wide SMTP results by (MX host, IP), an instance of the shared keyed
+ * cache (util/cache.h). A provider MX that serves 100,000 domains is probed
+ * once: the first job starts the session, jobs that ask while it runs wait
+ * on the entry, later ones get the finished result.
  *
- * Politeness lives here, in one place: the blocklist is checked before an
- * entry can ever reach the connection queue; sessions start only while the
- * global cap (--smtp-max-conns), the per-destination-IP cap (--smtp-per-ip)
- * and the connection rate (--smtp-rate, token bucket) allow. An IP at its
- * cap parks its entries without blocking other IPs.
+ * Before anything is sent, the blocklist is checked (a blocked address never
+ * reaches the connection queue); sessions then start only while the shared
+ * connection limiter (net/connlimit.c: --smtp-max-conns, --smtp-per-ip,
+ * --smtp-rate) allows.
  *
  * Bounded: beyond max_entries the oldest finished entries leave the table
  * (records that still hold them keep them alive by reference); every entry
- * becomes one row of mx_hosts.csv when it leaves or at the end of the run.
+ * is handed to on_final when it leaves or at the end of the run (the SMTP
+ * stage writes it as a row of mx_hosts.csv).
  */
 #ifndef STSSCAN_SMTP_CACHE_H
 #define STSSCAN_SMTP_CACHE_H
 
+#include "../net/blocklist.h"
 #include "../scanner/core.h"
-#include "blocklist.h"
+#include "../util/cache.h"
 #include "smtp_session.h"
-
-enum sts_smtp_dedup {
-    STS_DEDUP_PROBED = 0, /* this request started the session */
-    STS_DEDUP_JOINED,     /* waited for a session another domain started */
-    STS_DEDUP_CACHED,     /* the session had already finished */
-    STS_DEDUP_NONE,       /* no session was asked for (IPv6 without --ipv6) */
-};
-const char *sts_smtp_dedup_name(enum sts_smtp_dedup d);
 
 struct sts_smtp_cache_opts {
     size_t max_entries;
@@ -39,23 +32,33 @@ struct sts_smtp_cache_opts {
     uint16_t port;
     const struct sts_blocklist *blocklist; /* may be NULL */
     struct sts_smtp_session_opts sess;
-    const char *mx_hosts_path;             /* per-run table of unique (host, IP); NULL: none */
+    /* a unique (host, IP) result leaves the cache: domains = requests it answered */
+    void (*on_final)(void *arg, const struct sts_smtp_conn *c, uint64_t domains);
+    void *arg;
 };
 
 struct sts_smtp_cache;
 
-/* c is borrowed: call sts_smtp_conn_ref() to keep it. May run synchronously. */
-typedef void (*sts_smtp_cache_cb)(void *arg, struct sts_smtp_conn *c, enum sts_smtp_dedup how);
+/* A waiting party (embed it). cb gets a borrowed conn (NULL when out of
+ * memory): call sts_smtp_conn_ref() to keep it. It may run before
+ * sts_smtp_cache_get returns. */
+struct sts_smtp_wait;
+typedef void (*sts_smtp_cache_cb)(struct sts_smtp_wait *w, struct sts_smtp_conn *c,
+                                  enum sts_smtp_dedup how);
+struct sts_smtp_wait {
+    struct sts_cache_waiter w;
+    sts_smtp_cache_cb cb;
+};
 
 struct sts_smtp_cache *sts_smtp_cache_new(struct sts_ctx *ctx, const struct sts_smtp_cache_opts *o,
                                           char *err, size_t errlen);
 void sts_smtp_cache_get(struct sts_smtp_cache *c, const char *host, const char *ip,
-                        sts_smtp_cache_cb cb, void *arg);
-/* Writes the remaining mx_hosts.csv rows; 0 or -1 (write error). */
-int sts_smtp_cache_free(struct sts_smtp_cache *c);
+                        struct sts_smtp_wait *w, sts_smtp_cache_cb cb);
+/* Hands every remaining entry to on_final and frees the cache. */
+void sts_smtp_cache_free(struct sts_smtp_cache *c);
 
 struct sts_smtp_cache_stats {
-    uint64_t requests, sessions, joined, cached, blocklisted;
+    uint64_t requests, sessions, joined, cached, blocklisted, evicted;
     uint64_t peak_conns, peak_per_ip;
 };
 void sts_smtp_cache_stats(const struct sts_smtp_cache *c, struct sts_smtp_cache_stats *s);

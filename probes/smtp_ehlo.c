@@ -18,6 +18,7 @@
  * and "X-" names (the RFC 5321 2.2.2 private-use convention) are excluded.
  */
 #include "smtp_parse.h"
+#include "../util/ascii.h"
 
 #include <string.h>
 
@@ -68,40 +69,21 @@ static const char *const benign8[] = {
     "XFORWARD", /* Postfix */
 };
 
-static unsigned char upper(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') ? (unsigned char)(c - 32) : c;
-}
-
-static bool eq_nocase(const char *s, size_t n, const char *lit)
-{
-    if (strlen(lit) != n)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (upper((unsigned char)s[i]) != (unsigned char)lit[i])
-            return false;
-    return true;
-}
 
 bool sts_smtp_keyword_registered(const char *kw, size_t n)
 {
     for (size_t i = 0; i < sizeof registered / sizeof registered[0]; i++)
-        if (eq_nocase(kw, n, registered[i]))
+        if (sts_eq_nocase(kw, n, registered[i]))
             return true;
     return false;
 }
 
-static bool is_alnum(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
 static bool keyword_ok(const char *s, size_t n)
 {
-    if (n == 0 || !is_alnum((unsigned char)s[0]))
+    if (n == 0 || !sts_is_alnum((unsigned char)s[0]))
         return false;
     for (size_t i = 1; i < n; i++)
-        if (!is_alnum((unsigned char)s[i]) && s[i] != '-')
+        if (!sts_is_alnum((unsigned char)s[i]) && s[i] != '-')
             return false;
     return true;
 }
@@ -118,38 +100,21 @@ static void keep(char *dst, size_t cap, const char *s, size_t n)
 
 static void note(struct sts_ehlo *e, sts_err code)
 {
-    for (size_t i = 0; i < e->nfindings; i++)
-        if (e->findings[i] == code)
-            return;
-    if (e->nfindings < STS_EHLO_MAX_FINDINGS)
-        e->findings[e->nfindings++] = code;
+    sts_findings_add(&e->findings, code);
 }
 
 static bool garble_candidate(const char *kw, size_t n)
 {
     if (n != 8 || sts_smtp_keyword_registered(kw, n))
         return false;
-    if (upper((unsigned char)kw[0]) == 'X' && kw[1] == '-')
+    if (sts_lower((unsigned char)kw[0]) == 'x' && kw[1] == '-')
         return false;
     for (size_t i = 0; i < sizeof benign8 / sizeof benign8[0]; i++)
-        if (eq_nocase(kw, n, benign8[i]))
+        if (sts_eq_nocase(kw, n, benign8[i]))
             return false;
     return true;
 }
 
-const char *sts_starttls_class_name(enum sts_starttls_class c)
-{
-    switch (c) {
-    case STS_STARTTLS_OFFERED:
-        return "offered";
-    case STS_STARTTLS_ABSENT:
-        return "absent";
-    case STS_STARTTLS_GARBLED:
-        return "garbled";
-    default:
-        return "unknown";
-    }
-}
 
 void sts_ehlo_parse(const struct sts_smtp_reply *r, struct sts_ehlo *out)
 {
@@ -178,7 +143,7 @@ void sts_ehlo_parse(const struct sts_smtp_reply *r, struct sts_ehlo *out)
         bool valid = keyword_ok(t, k);
         if (!valid)
             note(out, STS_E_SMTP_EHLO_KEYWORD);
-        if (eq_nocase(t, k, "STARTTLS"))
+        if (sts_eq_nocase(t, k, "STARTTLS"))
             offered = true;
         else if (!garbled && garble_candidate(t, k))
             garbled = t;

@@ -25,16 +25,12 @@
 
 bool sts_smtp_reply_has_finding(const struct sts_smtp_reply *r, sts_err code)
 {
-    for (size_t i = 0; i < r->nfindings; i++)
-        if (r->findings[i] == code)
-            return true;
-    return false;
+    return sts_findings_has(&r->findings, code);
 }
 
 static void note(struct sts_smtp_reply *rep, sts_err code)
 {
-    if (!sts_smtp_reply_has_finding(rep, code) && rep->nfindings < STS_SMTP_MAX_FINDINGS)
-        rep->findings[rep->nfindings++] = code;
+    sts_findings_add(&rep->findings, code);
 }
 
 static void reply_reset(struct sts_smtp_reply *rep)
@@ -43,8 +39,7 @@ static void reply_reset(struct sts_smtp_reply *rep)
     rep->code = rep->last_code = -1;
     rep->complete = false;
     rep->err = STS_OK;
-    rep->nfindings = 0;
-    memset(rep->findings, 0, sizeof rep->findings);
+    sts_findings_clear(&rep->findings);
     rep->nlines = rep->bytes = rep->nkept = rep->textlen = 0;
     rep->text_truncated = false;
     rep->text[0] = '\0';

@@ -20,14 +20,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../scanner/err.h"
+#include "../scanner/findings.h"
+
+#define STS_VOCAB_ENUMS
+#include "smtp.def"
 
 #define STS_SMTP_LINE_MAX 512          /* RFC 5321 4.5.3.1.5, code and CRLF included */
 #define STS_SMTP_KEEP_LINES 128        /* lines whose text a reply keeps */
 #define STS_SMTP_TEXT_KEEP 16384       /* bytes of line text a reply keeps */
 #define STS_SMTP_REPLY_MAX_BYTES 65536 /* default cap on one reply */
 #define STS_SMTP_REPLY_MAX_LINES 1000  /* default cap on lines of one reply */
-#define STS_SMTP_MAX_FINDINGS 8
 
 struct sts_smtp_line {
     uint32_t off;   /* into reply.text: the raw line, code included, no terminator */
@@ -40,8 +42,7 @@ struct sts_smtp_reply {
     int last_code;                           /* code of the last line read */
     bool complete;                           /* the final line ("DDD " or "DDD") was read */
     sts_err err;                             /* STS_OK, or fatal: reply_too_long / reply_garbage */
-    sts_err findings[STS_SMTP_MAX_FINDINGS]; /* distinct non-fatal codes, first-seen order */
-    size_t nfindings;
+    struct sts_findings findings; /* distinct non-fatal codes, first-seen order */
     size_t nlines;       /* lines read (on error, the partial line counts) */
     size_t bytes;        /* raw bytes of this reply, terminators included */
     size_t nkept;        /* entries in line[] */
@@ -94,15 +95,6 @@ size_t sts_smtp_reply_text(const struct sts_smtp_reply *r, char *buf, size_t cap
 #define STS_EHLO_KEYWORD_MAX 64
 #define STS_EHLO_PARAMS_MAX 192
 #define STS_EHLO_DOMAIN_MAX 255
-#define STS_EHLO_MAX_FINDINGS 4
-
-enum sts_starttls_class {
-    STS_STARTTLS_UNKNOWN = 0, /* no complete 250 EHLO reply to judge */
-    STS_STARTTLS_OFFERED,     /* STARTTLS keyword present (any case) */
-    STS_STARTTLS_ABSENT,      /* not present, no sign of tampering */
-    STS_STARTTLS_GARBLED,     /* not present, an unregistered 8-char keyword instead */
-};
-const char *sts_starttls_class_name(enum sts_starttls_class c);
 
 struct sts_ehlo_ext {
     char keyword[STS_EHLO_KEYWORD_MAX + 1]; /* as sent (non-printables as '?'), truncated */
@@ -117,8 +109,7 @@ struct sts_ehlo {
     struct sts_ehlo_ext ext[STS_EHLO_MAX_EXT];
     size_t next;                             /* kept */
     size_t next_total;                       /* extension lines seen */
-    sts_err findings[STS_EHLO_MAX_FINDINGS]; /* ehlo_bad_keyword, ehlo_too_many, starttls_garbled */
-    size_t nfindings;
+    struct sts_findings findings; /* ehlo_bad_keyword, ehlo_too_many, starttls_garbled */
     enum sts_starttls_class starttls;
     char garbled_token[9]; /* the 8-char evidence when GARBLED */
 };

@@ -87,11 +87,7 @@ void sts_smtp_conn_unref(struct sts_smtp_conn *c)
 
 void sts_smtp_conn_finding(struct sts_smtp_conn *c, sts_err e)
 {
-    for (size_t i = 0; i < c->nfindings; i++)
-        if (c->findings[i] == e)
-            return;
-    if (c->nfindings < STS_SMTP_CONN_FINDINGS)
-        c->findings[c->nfindings++] = e;
+    sts_findings_add(&c->findings, e);
 }
 
 static void set_detail(struct sts_smtp_conn *c, const char *d)
@@ -133,8 +129,7 @@ static void keep_reply(struct sess *s, struct sts_smtp_ev *ev)
     ev->text = malloc(STS_SMTP_EVIDENCE_MAX);
     if (ev->text)
         sts_smtp_reply_text(r, ev->text, STS_SMTP_EVIDENCE_MAX);
-    for (size_t i = 0; i < r->nfindings; i++)
-        sts_smtp_conn_finding(s->c, r->findings[i]);
+    sts_findings_merge(&s->c->findings, &r->findings);
 }
 
 static char *ext_lines(const struct sts_ehlo *e)
@@ -344,8 +339,7 @@ static void on_reply(struct sess *s)
             ended(s, STS_SMTP_C_ERROR, STS_E_SMTP_EHLO_REJECTED, true);
             return;
         }
-        for (size_t i = 0; i < s->ehlo.nfindings; i++)
-            sts_smtp_conn_finding(c, s->ehlo.findings[i]);
+        sts_findings_merge(&c->findings, &s->ehlo.findings);
         c->ehlo_ext = ext_lines(&s->ehlo);
         c->ehlo_next = s->ehlo.next_total;
         c->starttls_adv = s->ehlo.starttls;

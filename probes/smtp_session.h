@@ -14,14 +14,13 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "../output/result.h"
+#include "dns_result.h"
 #include "../scanner/err.h"
 #include "smtp_parse.h"
 #include "smtp_verdict.h"
 #include "tls_facts.h"
 
 #define STS_SMTP_EVIDENCE_MAX 1024 /* bytes of a reply's text kept as evidence */
-#define STS_SMTP_CONN_FINDINGS 12
 #define STS_SMTP_NOT_TLS_KEEP 32
 #define STS_DANE_MAX 8
 
@@ -60,8 +59,7 @@ struct sts_smtp_conn {
     enum sts_smtp_class cls;
     sts_err err;           /* STS_OK, or why the session ended early / the class reason */
     char *detail;          /* OpenSSL's reason, the socket error text, ... */
-    sts_err findings[STS_SMTP_CONN_FINDINGS]; /* reply and EHLO oddities */
-    size_t nfindings;
+    struct sts_findings findings; /* reply and EHLO oddities */
     struct sts_smtp_ev banner, ehlo, starttls, ehlo_tls, quit;
     char *ehlo_ext;        /* EHLO extension lines joined by '\n' */
     char *ehlo_tls_ext;

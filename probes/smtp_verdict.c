@@ -1,31 +1,5 @@
 #include "smtp_verdict.h"
 
-const char *sts_smtp_class_name(enum sts_smtp_class c)
-{
-    static const char *const names[STS_SMTP_C__COUNT] = {
-        "error",           "starttls_offered",  "starttls_absent", "starttls_garbled",
-        "starttls_rejected", "starttls_not_tls", "tls_failed",     "not_probed"};
-    return (unsigned)c < STS_SMTP_C__COUNT ? names[c] : "error";
-}
-
-const char *sts_tamper_name(enum sts_tamper t)
-{
-    return t == STS_TAMPER_STRONG ? "strong" : t == STS_TAMPER_WEAK ? "weak" : NULL;
-}
-
-const char *sts_compliance_name(enum sts_compliance c)
-{
-    switch (c) {
-    case STS_COMP_ALL:
-        return "all";
-    case STS_COMP_SOME:
-        return "some";
-    case STS_COMP_NONE:
-        return "none";
-    default:
-        return NULL;
-    }
-}
 
 /* The server advertised STARTTLS on this address (whatever happened next). */
 static bool advertised(enum sts_smtp_class c)
@@ -87,11 +61,7 @@ sts_err sts_smtp_addr_reason(const struct sts_smtp_addr_view *v)
 
 static void add_reason(struct sts_mx_verdict *o, sts_err e)
 {
-    for (size_t i = 0; i < o->nreasons; i++)
-        if (o->reasons[i] == e)
-            return;
-    if (o->nreasons < STS_MX_VERDICT_REASONS)
-        o->reasons[o->nreasons++] = e;
+    sts_findings_add(&o->reasons, e);
 }
 
 static bool judged(enum sts_policy_mode m)

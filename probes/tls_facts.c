@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../output/record_json.h"
+#include "../util/clock.h"
 
 static char *name_oneline(const X509_NAME *n)
 {

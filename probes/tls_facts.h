@@ -11,7 +11,7 @@
 #include <openssl/ssl.h>
 #include <stdbool.h>
 
-#include "../output/jsonw.h"
+#include "../util/jsonw.h"
 
 #define STS_TLS_MAX_SANS 32
 

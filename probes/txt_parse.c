@@ -31,16 +31,14 @@
  */
 #include "txt_parse.h"
 
+#include "../util/ascii.h"
+
 #include <string.h>
 
 #define WSP(c) ((c) == ' ' || (c) == '\t')
 /* What a tolerant sender strips at the edges of a record (str.strip()-like). */
 #define TRIMC(c) (WSP(c) || (c) == '\r' || (c) == '\n')
 #define EXT_TRACK 16 /* extension names remembered for duplicate detection */
-#define IS_ALPHA(c) (((c) | 0x20) >= 'a' && ((c) | 0x20) <= 'z')
-#define IS_DIGIT(c) ((c) >= '0' && (c) <= '9')
-#define IS_ALNUM(c) (IS_ALPHA(c) || IS_DIGIT(c))
-#define IS_HEX(c) (IS_DIGIT(c) || (((c) | 0x20) >= 'a' && ((c) | 0x20) <= 'f'))
 
 struct judge {
     struct sts_txt_verdict *out;
@@ -69,40 +67,13 @@ struct profile {
 static void flag(struct judge *j, sts_err e, bool strict_bad, bool lax_bad)
 {
     struct sts_txt_verdict *v = j->out;
-    bool seen = false;
-    for (size_t i = 0; i < v->nfindings; i++)
-        if (v->findings[i] == e)
-            seen = true;
-    if (!seen && v->nfindings < STS_MAX_FINDINGS)
-        v->findings[v->nfindings++] = e;
+    sts_findings_add(&v->findings, e);
     if (strict_bad && !j->strict_bad) {
         v->reason = e;
         j->strict_bad = true;
     }
     if (lax_bad)
         j->lax_bad = true;
-}
-
-static unsigned char lower(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
-}
-
-/* ASCII case-insensitive comparison of n bytes with a C string prefix. */
-static bool ci_prefix(const unsigned char *p, size_t n, const char *s, size_t sl)
-{
-    if (n < sl)
-        return false;
-    for (size_t i = 0; i < sl; i++)
-        if (lower(p[i]) != lower((unsigned char)s[i]))
-            return false;
-    return true;
-}
-
-static bool ci_eq(const unsigned char *p, size_t n, const char *s)
-{
-    size_t sl = strlen(s);
-    return n == sl && ci_prefix(p, n, s, sl);
 }
 
 /* Copy bytes into a C string for the record, control bytes shown as '?', so
@@ -133,16 +104,16 @@ static enum kind classify(const struct sts_bytes *r, const char *tag)
     size_t i = 0;
     while (i < n && TRIMC(p[i]))
         i++;
-    if (ci_prefix(p + i, n - i, tag, tl)) {
+    if (sts_prefix_nocase(p + i, n - i, tag)) {
         size_t k = i + tl;
         if (k == n || p[k] == ';' || TRIMC(p[k]) || p[k] == '\0')
             return K_LOOK;
     }
-    if (ci_prefix(p + i, n - i, "v=spf1", 6))
+    if (sts_prefix_nocase(p + i, n - i, "v=spf1"))
         return K_SPF;
     /* The same family with another version ("v=STSv2", "v=TLSRPTv10"): not
      * a record a sender may use, but the publisher meant one of ours. */
-    if (tl > 1 && ci_prefix(p + i, n - i, tag, tl - 1))
+    if (tl > 1 && n - i >= tl - 1 && sts_memeq_nocase(p + i, tag, tl - 1))
         return K_VERSION;
     return K_OTHER;
 }
@@ -151,10 +122,10 @@ static enum kind classify(const struct sts_bytes *r, const char *tag)
 
 static bool ext_name_ok(const unsigned char *f, size_t n)
 {
-    if (n == 0 || n > 32 || !IS_ALNUM(f[0]))
+    if (n == 0 || n > 32 || !sts_is_alnum(f[0]))
         return false;
     for (size_t i = 1; i < n; i++)
-        if (!IS_ALNUM(f[i]) && f[i] != '_' && f[i] != '-' && f[i] != '.')
+        if (!sts_is_alnum(f[i]) && f[i] != '_' && f[i] != '-' && f[i] != '.')
             return false;
     return true;
 }
@@ -199,7 +170,7 @@ static void field(struct judge *j, const struct profile *pf, struct rstate *st,
         flag(j, STS_E_TXT_SYNTAX, true, false);
         return;
     }
-    if (ci_eq(f, nl, pf->key)) {
+    if (sts_eq_nocase(f, nl, pf->key)) {
         /* %s"id=" is case-sensitive (RFC 7405); "ID=" is strictly an
          * extension and the id is missing, but case-folding senders take it. */
         bool exact = memcmp(f, pf->key, nl) == 0;
@@ -220,7 +191,7 @@ static void field(struct judge *j, const struct profile *pf, struct rstate *st,
         pf->value(j, v, vl);
         return;
     }
-    if (ci_eq(f, nl, "v")) {
+    if (sts_eq_nocase(f, nl, "v")) {
         /* A second version field: ABNF-wise an extension named "v", but a
          * repeated field all the same. Ignored by senders: lax ok. */
         flag(j, STS_E_TXT_DUP_FIELD, true, false);
@@ -257,7 +228,7 @@ static void id_value(struct judge *j, const unsigned char *v, size_t n)
     }
     bool alnum = true, printable = true;
     for (size_t i = 0; i < n; i++) {
-        if (!IS_ALNUM(v[i]))
+        if (!sts_is_alnum(v[i]))
             alnum = false;
         if (v[i] < 0x21 || v[i] > 0x7e)
             printable = false;
@@ -272,7 +243,7 @@ static void id_value(struct judge *j, const unsigned char *v, size_t n)
 
 static bool uri_char(unsigned char c)
 {
-    return IS_ALNUM(c) || (c != 0 && strchr("-._~:/?#[]@$&'()*+;=", c) != NULL);
+    return sts_is_alnum(c) || (c != 0 && strchr("-._~:/?#[]@$&'()*+;=", c) != NULL);
 }
 
 /* A host name for report delivery: LDH labels of 1..63, no edge hyphen, at
@@ -291,7 +262,7 @@ static bool host_ok(const unsigned char *h, size_t n)
                 return false;
             labels++;
             len = 0;
-        } else if (IS_ALNUM(h[i]) || h[i] == '-') {
+        } else if (sts_is_alnum(h[i]) || h[i] == '-') {
             len++;
         } else {
             return false;
@@ -326,7 +297,7 @@ static sts_err check_https(const unsigned char *s, size_t n)
         if (!rb || rb == s + a + 1)
             return STS_E_RPT_RUA_URI;
         for (const unsigned char *c = s + a + 1; c < rb; c++)
-            if (!IS_HEX(*c) && *c != ':' && *c != '.')
+            if (!sts_is_hex(*c) && *c != ':' && *c != '.')
                 return STS_E_RPT_RUA_URI;
         p = (size_t)(rb - s) + 1;
         if (p < e && s[p] != ':')
@@ -343,7 +314,7 @@ static sts_err check_https(const unsigned char *s, size_t n)
         if (e - p - 1 > 5)
             return STS_E_RPT_RUA_URI;
         for (size_t i = p + 1; i < e; i++) {
-            if (!IS_DIGIT(s[i]))
+            if (!sts_is_digit(s[i]))
                 return STS_E_RPT_RUA_URI;
             port = port * 10 + (unsigned long)(s[i] - '0');
         }
@@ -359,19 +330,19 @@ static sts_err check_uri(const unsigned char *u, size_t n, bool *lax_usable)
 {
     *lax_usable = false;
     size_t i = 0;
-    while (i < n && (IS_ALNUM(u[i]) || u[i] == '+' || u[i] == '-' || u[i] == '.'))
+    while (i < n && (sts_is_alnum(u[i]) || u[i] == '+' || u[i] == '-' || u[i] == '.'))
         i++;
     /* "rua=tlsrpt@example.com" (no scheme) lands here too */
-    if (i == 0 || i == n || u[i] != ':' || !IS_ALPHA(u[0]))
+    if (i == 0 || i == n || u[i] != ':' || !sts_is_alpha(u[0]))
         return STS_E_RPT_RUA_SCHEME;
     /* RFC 3986 3.1: schemes are case-insensitive, so "MAILTO:" is fine. */
-    bool mailto = ci_eq(u, i, "mailto"), https = ci_eq(u, i, "https");
+    bool mailto = sts_eq_nocase(u, i, "mailto"), https = sts_eq_nocase(u, i, "https");
     if (!mailto && !https)
         return STS_E_RPT_RUA_SCHEME; /* http:, ftp:, ... (RFC 8460 3) */
     bool bang = false;
     for (size_t k = i + 1; k < n; k++) {
         if (u[k] == '%') {
-            if (k + 2 >= n || !IS_HEX(u[k + 1]) || !IS_HEX(u[k + 2]))
+            if (k + 2 >= n || !sts_is_hex(u[k + 1]) || !sts_is_hex(u[k + 2]))
                 return STS_E_RPT_RUA_URI;
             k += 2;
         } else if (u[k] == '!') {

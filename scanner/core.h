@@ -1,58 +1,126 @@
 /*
- * The scan context, the per-domain job, and the probe interface.
+ * The scan's core types: the record, the per-domain job, the scan context,
+ * and the two interfaces everything else plugs into -- the probe (a stage)
+ * and the output module.
  *
- * A job is a small state machine: it walks the selected probes in order
- * (dns -> policy -> smtp); each probe's start() must eventually call
- * sts_job_stage_done() exactly once. The core never knows which probes run.
+ * A probe owns its part of the record (ZMap / ZGrab2 style): its result in
+ * record->stage[probe->id], how to free it, its JSON object, its domains.csv
+ * columns, the extra files it writes, and its run statistics. The scheduler
+ * and the writers only loop over the probe table; they never know which
+ * stages exist. docs/design.md: "How to add a stage".
  */
 #ifndef STSSCAN_CORE_H
 #define STSSCAN_CORE_H
 
+#include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <uv.h>
 
-#include "../output/result.h"
+#include "../util/buf.h"
+#include "../util/jsonw.h"
+#include "../util/queue.h"
+#include "err.h"
 #include "opts.h"
+#include "vocab.h"
 
-#define STS_MAX_PROBES 8
-#define STS_MAX_OUTPUTS 4
+#define STS_DOMAIN_MAX 253 /* RFC 1035 2.3.4 */
+#define STS_MAX_STAGES 8
 
 struct sts_ctx;
 struct sts_job;
 
-struct sts_probe {
-    const char *name;
-    const char *help;
-    /* once per run, before the first job; may store state in ctx->probe_data[slot] */
-    int (*init)(struct sts_ctx *ctx, int slot, char *err, size_t errlen);
-    /* run this stage for job; call sts_job_stage_done(job) when finished */
-    void (*start)(struct sts_job *job, int slot);
-    /* once per run, after the last job (the loop still runs afterwards) */
-    void (*fini)(struct sts_ctx *ctx, int slot);
+/* One record per input line: identity, timing, and each stage's result. */
+struct sts_record {
+    uint64_t line;           /* 1-based input line (CSV: record) number */
+    char *input;             /* the field as given (made printable-safe by the writers) */
+    size_t input_len;
+    char *domain;            /* normalised A-label form; NULL on input error */
+    sts_err input_err;       /* STS_OK or an input_* code */
+    uint64_t duplicate_of;   /* first occurrence, for input_duplicate */
+    double started, finished; /* unix seconds */
+    void *stage[STS_MAX_STAGES]; /* result of probe id i, NULL when it did not run */
 };
 
-/* Output module: open / write / close; probes never format output. */
+/*
+ * One CSV column, declared once: the header, every row and docs/csv.md
+ * come from it. cell() appends the cell's raw text (any bytes) for row;
+ * the table writer escapes and quotes it.
+ */
+struct sts_column {
+    const char *name;
+    const char *meaning;
+    void (*cell)(struct sts_buf *out, const void *row);
+};
+
+/* A CSV file a probe owns besides its domains.csv columns (for docs/csv.md). */
+struct sts_table_def {
+    const char *file;        /* "mx.csv" */
+    const char *meaning;     /* what one row is */
+    const struct sts_column *cols;
+    size_t ncols;
+};
+
+struct sts_probe {
+    const char *name;        /* --probes word, and the record's JSON key */
+    const char *help;
+    int id;                  /* position in the registry = pipeline order = record slot */
+    unsigned requires;       /* bit (1u << id) of every probe that must run before */
+    /* once per run before the first job; *state is handed to every call below */
+    int (*init)(struct sts_ctx *ctx, void **state, char *err, size_t errlen);
+    /* run the stage for job; call sts_job_stage_done(job) exactly once, later or now */
+    void (*start)(struct sts_job *job, void *state);
+    /* once after the last job: flush and close the stage's own files; 0 or
+     * -errno. The state stays readable for run.json and the summary. */
+    int (*fini)(struct sts_ctx *ctx, void *state);
+    /* after run.json was written: release the state (handles may still be
+     * closing: the loop runs a few more turns afterwards) */
+    void (*free_state)(void *state);
+    void (*free_result)(void *res);
+    /* the value of the record's key `name` */
+    void (*json)(struct sts_jsonw *w, const void *res);
+    /* domains.csv cells (row is the record; empty when the stage did not
+     * run), ended by an entry whose name is NULL */
+    const struct sts_column *columns;
+    /* per finished record, before it is freed: rows of the probe's own files; 0 or -errno */
+    int (*write)(void *state, const struct sts_record *r);
+    const struct sts_table_def *tables; /* ended by an entry whose file is NULL */
+    /* run statistics: count a record (true: it is a failure of this stage,
+     * for the progress line), write them into run.json "counts", and add to
+     * the final summary line */
+    bool (*account)(void *state, const struct sts_record *r);
+    void (*stats_json)(void *state, struct sts_jsonw *w);
+    void (*summary)(void *state, struct sts_buf *line);
+};
+
+/* An output module: open / write(record) / close. */
 struct sts_output {
     const char *name;
     void *(*open)(struct sts_ctx *ctx, char *err, size_t errlen);
-    int (*write)(void *state, const struct sts_result *r); /* 0 or -errno */
+    int (*write)(void *state, const struct sts_record *r); /* 0 or -errno */
     int (*close)(void *state);
+};
+
+/* What a scan is assembled from (cli/ passes the registry and the writers). */
+struct sts_plugins {
+    const struct sts_probe *const *probes; /* the registry, in pipeline order */
+    int nprobes;
+    const struct sts_output *const *outputs;
+    int noutputs;
+    /* run.json: written at start, every few seconds, and at the end */
+    int (*runmeta)(struct sts_ctx *ctx, int status /* enum sts_run_status */);
 };
 
 struct sts_job {
     struct sts_ctx *ctx;
-    struct sts_result *res;
-    int stage;                /* index into ctx->probes */
-    struct sts_job *prev, *next;
+    struct sts_record *rec;
+    int stage;               /* index into ctx->probes (the selected ones) */
+    struct sts_queue link;   /* ctx->jobs */
 };
 
 struct sts_counts {
     uint64_t lines, records, domains, input_errors, duplicates;
-    uint64_t mtasts[STS_ST__COUNT], tlsrpt[STS_ST__COUNT], mx_kind[4];
+    uint64_t stage_failures; /* records a probe's account() called failures */
 };
-
-struct sts_blocklist;
 
 struct sts_ctx {
     uv_loop_t *loop;
@@ -60,15 +128,15 @@ struct sts_ctx {
     struct sts_resolver *resolver;
     struct sts_blocklist *blocklist; /* --blocklist: NULL when none */
 
-    const struct sts_probe *probes[STS_MAX_PROBES];
-    void *probe_data[STS_MAX_PROBES];
+    const struct sts_plugins *plugins;
+    const struct sts_probe *probes[STS_MAX_STAGES]; /* selected, in pipeline order */
     int nprobes;
+    void *state[STS_MAX_STAGES];     /* indexed by probe id */
 
-    const struct sts_output *outputs[STS_MAX_OUTPUTS];
-    void *output_state[STS_MAX_OUTPUTS];
+    void *output_state[STS_MAX_STAGES];
     int noutputs;
 
-    struct sts_job *jobs;     /* in flight */
+    struct sts_queue jobs;    /* in flight */
     unsigned inflight;
     struct sts_counts counts;
     uint64_t total_lines;     /* 0 when unknown (stdin) */
@@ -79,10 +147,17 @@ struct sts_ctx {
 };
 
 void sts_job_stage_done(struct sts_job *job);
-double sts_now(void); /* unix time, seconds with sub-ms precision */
+/* Report a failure of the scanner itself (output, resources): stops the scan. */
+void sts_ctx_fatal(struct sts_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* probes/registry.c */
-const struct sts_probe *sts_probe_find(const char *name);
-const char *sts_probe_names(void);
+/* Columns in a NULL-terminated descriptor list (0 for NULL). */
+size_t sts_columns_count(const struct sts_column *cols);
+
+/* The registry's probe named name, or NULL. */
+const struct sts_probe *sts_plugins_find(const struct sts_plugins *pl, const char *name);
+
+struct sts_record *sts_record_new(void);
+/* Frees the stage results through their probes' free_result. */
+void sts_record_free(const struct sts_plugins *pl, struct sts_record *r);
 
 #endif

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/hash.h"
+
 struct sts_dedup {
     uint64_t *keys;  /* 0 = empty slot */
     uint32_t *lines; /* line numbers above 2^32 are stored saturated */
@@ -11,9 +13,7 @@ struct sts_dedup {
 
 static uint64_t hash(const char *s)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    uint64_t h = sts_hash_str(s);
     /* splitmix64 finaliser: FNV's low bits are weak for open addressing */
     h ^= h >> 30;
     h *= 0xbf58476d1ce4e5b9ULL;

@@ -11,7 +11,8 @@
  * scan of a different name than the one listed would bias a measurement.
  */
 #include "input.h"
-#include "../output/utf8.h"
+#include "../util/utf8.h"
+#include "../util/ascii.h"
 
 #include <idn2.h>
 #include <stdbool.h>
@@ -46,7 +47,7 @@ static bool ascii_ws(unsigned char c)
 
 static bool ldh(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+    return sts_is_alnum(c) || c == '-';
 }
 
 

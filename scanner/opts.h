@@ -1,50 +1,55 @@
-/* Every option of `stsscan scan`, with its default in cli.c. */
+/*
+ * The options of `stsscan scan`, generated from scanner/opts.def: the
+ * struct (one field per row), defaults, parsing, usage, man page and the
+ * run.json object all come from that one table.
+ */
 #ifndef STSSCAN_OPTS_H
 #define STSSCAN_OPTS_H
 
-#define STS_MAX_RESOLVERS 16
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "../util/jsonw.h"
+
+#define STS_OPT_DECL_INT(f, max) int f;
+#define STS_OPT_DECL_NUM(f, max) double f;
+#define STS_OPT_DECL_STR(f, max) const char *f;
+#define STS_OPT_DECL_WORDS(f, max) const char *f;
+#define STS_OPT_DECL_LIST(f, max) const char *f[max]; int f##_n;
+#define STS_OPT_DECL_FLAG(f, max) bool f;
+#define STS_OPT_DECL_NOFLAG(f, max) bool f;
+#define STS_OPT_DECL_AUTO(f, max) int f;
 
 struct sts_opts {
-    const char *input;        /* path, or "-" for stdin */
-    int csv;                  /* input is CSV (libcsv) */
-    int csv_column;           /* 1-based column holding the domain */
-    const char *out_dir;
-    const char *probes;       /* comma list, e.g. "dns,policy,smtp" */
-    int concurrency;          /* domains in flight */
-    double rate;              /* DNS queries/s (global), <= 0 unlimited */
-    int dns_timeout_ms;
-    int dns_tries;
-    int dns_max_inflight;
-    int edns_size;
-    int dns_sockets;          /* c-ares channels = UDP source ports */
-    const char *resolvers[STS_MAX_RESOLVERS];
-    int nresolvers;
-    int mx_cache_max;         /* host address cache entries */
-    int progress;             /* -1 auto (TTY), 0 off, 1 on */
-    /* policy probe (probes/policy.c) */
-    int policy_always;        /* fetch even without an _mta-sts TXT record */
-    int policy_connect_timeout_ms;
-    int policy_tls_timeout_ms;
-    int policy_timeout_ms;    /* whole fetch */
-    int policy_max_conns;     /* global cap on policy connections */
-    int policy_per_ip;         /* policy connections at once to one IP */
-    int https_port;           /* 443 except in labs */
-    const char *ca_file;      /* PEM trust anchors instead of the system store (policy + smtp) */
-    /* SMTP probe (probes/smtp.c) */
-    int smtp_port;            /* 25; other values for labs */
-    const char *ehlo_name;    /* EHLO argument; identifies the scanner to operators */
-    int smtp_connect_ms, smtp_reply_ms, smtp_tls_ms; /* per-phase timeouts */
-    int smtp_per_ip;          /* connections at once to one destination IP */
-    int smtp_max_conns;       /* SMTP connections at once, globally */
-    double smtp_rate;         /* new SMTP connections per second, <= 0 unlimited */
-    int smtp_max_reply;       /* bytes of one SMTP reply before it is cut */
-    int smtp_cache_max;       /* (MX host, IP) results kept for deduplication */
-    int smtp_dedup;           /* 0: probe every (domain, MX, IP) (benchmark) */
-    const char *blocklist;    /* file of CIDRs never connected to */
-    int ipv6;                 /* probe IPv6 MX addresses too */
-    int dane;                 /* TLSA lookup at _25._tcp.MX */
-    int argc;
+#define OPT(f, l, s, T, def, lo, hi, sec, arg, help, check, flags) STS_OPT_DECL_##T(f, hi)
+#include "opts.def"
+#undef OPT
+    /* not options */
+    const char *input; /* the one positional argument: a path, or "-" for stdin */
+    int argc;          /* the command line as given (run.json "argv") */
     char **argv;
 };
+
+enum sts_opt_section { OPT_SEC_INPUT, OPT_SEC_OUTPUT, OPT_SEC_PROBES, OPT_SEC_LIMITS, OPT_SEC_DNS,
+                       OPT_SEC_POLICY, OPT_SEC_SMTP, OPT_SEC__COUNT };
+#define OPT_RUNTIME 1
+
+/* Defaults from the table. */
+void sts_opts_defaults(struct sts_opts *o);
+/* Parse `scan` arguments into o (defaults first). Returns 0 to run, 1 when
+ * --help was printed, or -1 after printing a clear message (exit status 2). */
+int sts_opts_parse(struct sts_opts *o, int argc, char **argv);
+void sts_opts_usage(FILE *f);
+/* The man page (roff) of stsscan(1), from the same table. */
+void sts_opts_manpage(FILE *f);
+/* Every option as one JSON object (run.json "options"), keyed by field.
+ * identity_only: only the options that change what a scan measures. */
+void sts_opts_json(struct sts_jsonw *w, const struct sts_opts *o, bool identity_only);
+
+/* CHECK functions named in opts.def */
+int sts_opt_check_csv_column(struct sts_opts *o, const char *arg, char *err, size_t errlen);
+int sts_opt_check_edns(struct sts_opts *o, const char *arg, char *err, size_t errlen);
+int sts_opt_check_ehlo(struct sts_opts *o, const char *arg, char *err, size_t errlen);
 
 #endif

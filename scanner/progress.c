@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "../util/clock.h"
 #include "resolver.h"
 
 struct sts_progress {
@@ -27,8 +28,7 @@ static void fmt_eta(char *out, size_t n, double secs)
 static uint64_t errors(const struct sts_ctx *ctx)
 {
     const struct sts_counts *c = &ctx->counts;
-    return c->input_errors + c->mtasts[STS_ST_TIMEOUT] + c->mtasts[STS_ST_SERVFAIL] +
-           c->mtasts[STS_ST_ERROR];
+    return c->input_errors + c->stage_failures;
 }
 
 static void tick(uv_timer_t *t)
@@ -83,16 +83,24 @@ void sts_progress_final(struct sts_progress *p)
     if (ctx->resolver)
         sts_resolver_get_stats(ctx->resolver, &rs);
     const struct sts_counts *c = &ctx->counts;
-    fprintf(stderr,
-            "%sstsscan: done: %llu records (%llu domains scanned, %llu input errors, %llu "
-            "duplicates) in %.1fs, %.0f domains/s; %llu DNS queries (%.0f/s), %llu timeouts; "
-            "mta-sts ok %llu, tls-rpt ok %llu\n",
-            p->on && p->tty ? "\r\033[K" : "", (unsigned long long)c->records,
-            (unsigned long long)c->domains, (unsigned long long)c->input_errors,
-            (unsigned long long)c->duplicates, secs, secs > 0 ? (double)c->domains / secs : 0,
-            (unsigned long long)rs.sent, secs > 0 ? (double)rs.sent / secs : 0,
-            (unsigned long long)rs.timeouts, (unsigned long long)c->mtasts[STS_ST_OK],
-            (unsigned long long)c->tlsrpt[STS_ST_OK]);
+    struct sts_buf line;
+    sts_buf_init(&line);
+    sts_buf_printf(&line,
+                   "%sstsscan: done: %llu records (%llu domains scanned, %llu input errors, %llu "
+                   "duplicates) in %.1fs, %.0f domains/s; %llu DNS queries (%.0f/s), %llu "
+                   "timeouts",
+                   p->on && p->tty ? "\r\033[K" : "", (unsigned long long)c->records,
+                   (unsigned long long)c->domains, (unsigned long long)c->input_errors,
+                   (unsigned long long)c->duplicates, secs,
+                   secs > 0 ? (double)c->domains / secs : 0, (unsigned long long)rs.sent,
+                   secs > 0 ? (double)rs.sent / secs : 0, (unsigned long long)rs.timeouts);
+    for (int i = 0; i < ctx->nprobes; i++) {
+        const struct sts_probe *pr = ctx->probes[i];
+        if (pr->summary && ctx->state[pr->id])
+            pr->summary(ctx->state[pr->id], &line);
+    }
+    fprintf(stderr, "%s\n", line.data ? line.data : "");
+    sts_buf_free(&line);
 }
 
 static void on_closed(uv_handle_t *h)

@@ -8,11 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ratelimit.h"
+#include "../net/ratelimit.h"
+#include "../util/queue.h"
 
 /* A query waiting for a rate token or an in-flight slot. */
 struct pending {
-    struct pending *next;
+    struct sts_queue link;     /* in the resolver's FIFO until sent */
     struct sts_resolver *r;
     sts_resolve_cb cb;
     void *arg;
@@ -42,10 +43,10 @@ struct sts_resolver {
     struct chan chans[MAX_CHANNELS];
     int nch;
     unsigned next_ch;
-    uv_timer_t ares_timer; /* follows ares_timeout() */
+    uv_timer_t ares_timer; /* the fixed timeout tick (on_tick) */
     uv_timer_t pump_timer; /* wakes the queue when the rate limit allows */
     struct sts_ratelimit rl;
-    struct pending *head, *tail;
+    struct sts_queue waiting; /* queries not yet handed to c-ares, FIFO */
     struct sockwatch **watch; /* indexed by fd */
     size_t nwatch;
     int max_inflight, edns_size;
@@ -152,11 +153,12 @@ struct sts_resolver *sts_resolver_new(uv_loop_t *loop, const struct sts_resolver
         return NULL;
     }
     r->loop = loop;
-    r->max_inflight = o->max_inflight > 0 ? o->max_inflight : 4096;
-    if (r->max_inflight > 30000) /* stay well inside c-ares' 16-bit id space */
-        r->max_inflight = 30000;
+    sts_queue_init(&r->waiting);
+    /* values come validated from scanner/opts.def (the in-flight cap of 30000
+     * keeps c-ares well inside its 16-bit query id space) */
+    r->max_inflight = o->max_inflight;
     r->edns_size = o->edns_size;
-    int to = o->timeout_ms > 0 ? o->timeout_ms : 2000;
+    int to = o->timeout_ms;
     r->tick_ms = (uint64_t)(to / 8 < 10 ? 10 : to / 8 > 100 ? 100 : to / 8);
 
     struct ares_options ao;
@@ -164,8 +166,8 @@ struct sts_resolver *sts_resolver_new(uv_loop_t *loop, const struct sts_resolver
     int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS;
     ao.sock_state_cb = on_sock_state;
     ao.sock_state_cb_data = r;
-    ao.timeout = o->timeout_ms > 0 ? o->timeout_ms : 2000;
-    ao.tries = o->tries > 0 ? o->tries : 2;
+    ao.timeout = o->timeout_ms;
+    ao.tries = o->tries;
     /* NOCHECKRESP: SERVFAIL/REFUSED are measurements to record, not a reason
      * for c-ares to silently move on to another server. Truncation still
      * triggers c-ares' TCP retry (we do not set ARES_FLAG_IGNTC). */
@@ -192,7 +194,7 @@ struct sts_resolver *sts_resolver_new(uv_loop_t *loop, const struct sts_resolver
             return NULL;
         }
     }
-    int nch = o->sockets > 0 ? (o->sockets > MAX_CHANNELS ? MAX_CHANNELS : o->sockets) : 1;
+    int nch = o->sockets; /* 1..MAX_CHANNELS (scanner/opts.def) */
     for (r->nch = 0; r->nch < nch; r->nch++) {
         struct chan *c = &r->chans[r->nch];
         c->r = r;
@@ -277,17 +279,14 @@ static void on_pump(uv_timer_t *t)
 static void pump(struct sts_resolver *r)
 {
     bool sent = false;
-    while (r->head && r->st.inflight < (unsigned)r->max_inflight) {
+    while (!sts_queue_empty(&r->waiting) && r->st.inflight < (unsigned)r->max_inflight) {
         uint64_t now = uv_now(r->loop);
         if (!sts_rl_take(&r->rl, now)) {
             if (!uv_is_active((uv_handle_t *)&r->pump_timer))
                 uv_timer_start(&r->pump_timer, on_pump, sts_rl_wait_ms(&r->rl, now), 0);
             break;
         }
-        struct pending *p = r->head;
-        r->head = p->next;
-        if (!r->head)
-            r->tail = NULL;
+        struct pending *p = STS_QUEUE_DATA(sts_queue_pop(&r->waiting), struct pending, link);
         r->st.waiting--;
         send_one(r, p);
         sent = true;
@@ -305,17 +304,12 @@ void sts_resolver_query(struct sts_resolver *r, const char *name, int type, sts_
         cb(arg, ARES_ENOMEM, NULL, 0, 0);
         return;
     }
-    p->next = NULL;
     p->r = r;
     p->cb = cb;
     p->arg = arg;
     p->type = type;
     memcpy(p->name, name, n + 1);
-    if (r->tail)
-        r->tail->next = p;
-    else
-        r->head = p;
-    r->tail = p;
+    sts_queue_insert_tail(&r->waiting, &p->link);
     r->st.queued++;
     r->st.waiting++;
     pump(r);
@@ -324,14 +318,13 @@ void sts_resolver_query(struct sts_resolver *r, const char *name, int type, sts_
 void sts_resolver_cancel_all(struct sts_resolver *r)
 {
     r->closing = 1;
-    while (r->head) {
-        struct pending *p = r->head;
-        r->head = p->next;
+    struct sts_queue *q;
+    while ((q = sts_queue_pop(&r->waiting))) {
+        struct pending *p = STS_QUEUE_DATA(q, struct pending, link);
         r->st.waiting--;
         p->cb(p->arg, ARES_ECANCELLED, NULL, 0, 0);
         free(p);
     }
-    r->tail = NULL;
     for (int i = 0; i < r->nch; i++)
         ares_cancel(r->chans[i].ch);
 }

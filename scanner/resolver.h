@@ -1,7 +1,8 @@
 /*
  * c-ares driven by the one libuv loop: the socket-state callback opens and
- * closes uv_poll handles, one uv_timer follows ares_timeout(). No thread per
- * query, no polling loop. In front of c-ares sits a FIFO with the global
+ * closes uv_poll handles, and a fixed uv_timer tick drives timeouts while
+ * queries are outstanding (not ares_timeout(), which is O(queries) in c-ares
+ * 1.18; docs/design.md). No thread per query, no polling loop. In front of c-ares sits a FIFO with the global
  * query rate limit and an in-flight cap (c-ares keeps every outstanding query
  * in memory and has 16-bit query ids, so it must not be handed unbounded work).
  */

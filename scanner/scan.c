@@ -1,36 +1,32 @@
 /*
  * The scheduler: streams input items, turns each into a record (an error
- * record, a duplicate record, or a job that walks the probes), keeps at most
- * --concurrency jobs in flight, and writes every record as it completes.
- * A new domain is admitted only after a job finished and its record was
- * written, so memory depends on concurrency, not on input length.
+ * record, a duplicate record, or a job that walks the selected probes),
+ * keeps at most --concurrency jobs in flight, and writes every record as it
+ * completes. A new domain is admitted only after a job finished and its
+ * record was written, so memory depends on concurrency, not on input length.
+ * It knows the probes and writers only through the tables it is given.
  */
 #include "scan.h"
 
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
-#include "../probes/blocklist.h"
+#include "../net/blocklist.h"
+#include "../util/clock.h"
 #include "core.h"
 #include "dedup.h"
 #include "input.h"
 #include "progress.h"
 #include "reader.h"
 #include "resolver.h"
-#include "../output/runmeta.h"
-
-extern const struct sts_output sts_output_ndjson;
-extern const struct sts_output sts_output_csv;
-extern const struct sts_output sts_output_mxcsv;
-int sts_probe_order(const struct sts_probe *p);
 
 struct scan {
-    struct sts_ctx ctx; /* first: jobs point at it */
+    struct sts_ctx ctx; /* first: sts_job_stage_done finds the scan from the ctx */
     struct sts_reader *reader;
     struct sts_dedup *dedup;
     struct sts_progress *progress;
@@ -40,16 +36,21 @@ struct scan {
     int exit_code;
 };
 
-double sts_now(void)
+void sts_ctx_fatal(struct sts_ctx *ctx, const char *fmt, ...)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    if (ctx->fatal)
+        return; /* the first cause is the one worth reporting */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ctx->fatal_msg, sizeof ctx->fatal_msg, fmt, ap);
+    va_end(ap);
+    ctx->fatal = 1;
+    ctx->interrupted = ctx->interrupted ? ctx->interrupted : 1;
 }
 
 static void schedule_admit(struct scan *s);
 
-static void count(struct sts_ctx *ctx, const struct sts_result *r)
+static void count(struct sts_ctx *ctx, const struct sts_record *r, bool scanned)
 {
     struct sts_counts *c = &ctx->counts;
     c->records++;
@@ -57,34 +58,39 @@ static void count(struct sts_ctx *ctx, const struct sts_result *r)
         c->duplicates++;
     else if (r->input_err != STS_OK)
         c->input_errors++;
-    if (r->dns.ran) {
-        c->domains++;
-        c->mtasts[r->dns.mtasts.v.status]++;
-        c->tlsrpt[r->dns.tlsrpt.v.status]++;
-        c->mx_kind[r->dns.mx.kind]++;
+    if (!scanned)
+        return;
+    c->domains++;
+    for (int i = 0; i < ctx->nprobes; i++) {
+        const struct sts_probe *p = ctx->probes[i];
+        if (p->account && p->account(ctx->state[p->id], r))
+            c->stage_failures++;
     }
 }
 
-/* Write a finished record to every output, then free it. */
-static void emit(struct sts_ctx *ctx, struct sts_result *r)
+/* Write a finished record to every output and to the probes' own files,
+ * count it, then free it. */
+static void emit(struct sts_ctx *ctx, struct sts_record *r, bool scanned)
 {
+    const struct sts_plugins *pl = ctx->plugins;
     for (int i = 0; i < ctx->noutputs && !ctx->fatal; i++) {
-        int rc = ctx->outputs[i]->write(ctx->output_state[i], r);
-        if (rc < 0) {
-            /* a record we cannot write is data lost: stop the scan loudly */
-            ctx->fatal = 1;
-            ctx->interrupted = 1;
-            snprintf(ctx->fatal_msg, sizeof ctx->fatal_msg, "writing %s output: %s",
-                     ctx->outputs[i]->name, strerror(-rc));
-        }
+        int rc = pl->outputs[i]->write(ctx->output_state[i], r);
+        if (rc < 0) /* a record we cannot write is data lost: stop the scan loudly */
+            sts_ctx_fatal(ctx, "writing %s output: %s", pl->outputs[i]->name, strerror(-rc));
     }
-    count(ctx, r);
-    sts_result_free(r);
+    for (int i = 0; i < ctx->nprobes && !ctx->fatal; i++) {
+        const struct sts_probe *p = ctx->probes[i];
+        int rc = p->write ? p->write(ctx->state[p->id], r) : 0;
+        if (rc < 0)
+            sts_ctx_fatal(ctx, "writing the %s stage's files: %s", p->name, strerror(-rc));
+    }
+    count(ctx, r, scanned);
+    sts_record_free(pl, r);
 }
 
-static struct sts_result *item_record(const struct sts_item *it)
+static struct sts_record *item_record(const struct sts_item *it)
 {
-    struct sts_result *r = sts_result_new();
+    struct sts_record *r = sts_record_new();
     if (!r)
         return NULL;
     r->line = it->line;
@@ -97,23 +103,20 @@ static struct sts_result *item_record(const struct sts_item *it)
     return r;
 }
 
-static void start_job(struct sts_ctx *ctx, struct sts_result *r)
+static void start_job(struct sts_ctx *ctx, struct sts_record *r)
 {
     struct sts_job *job = calloc(1, sizeof *job);
     if (!job) {
         r->input_err = STS_E_INTERNAL;
         r->finished = sts_now();
-        emit(ctx, r);
+        emit(ctx, r, false);
         return;
     }
     job->ctx = ctx;
-    job->res = r;
-    job->next = ctx->jobs;
-    if (ctx->jobs)
-        ctx->jobs->prev = job;
-    ctx->jobs = job;
+    job->rec = r;
+    sts_queue_insert_tail(&ctx->jobs, &job->link);
     ctx->inflight++;
-    ctx->probes[0]->start(job, 0);
+    ctx->probes[0]->start(job, ctx->state[ctx->probes[0]->id]);
 }
 
 static void handle_item(struct scan *s, struct sts_item *it)
@@ -124,7 +127,6 @@ static void handle_item(struct scan *s, struct sts_item *it)
         free(it->text);
         return;
     }
-    struct sts_result *r = NULL;
     char domain[STS_DOMAIN_MAX + 1];
     sts_err err = it->err;
     enum sts_line_kind kind = STS_LINE_ERROR;
@@ -134,30 +136,29 @@ static void handle_item(struct scan *s, struct sts_item *it)
         free(it->text);
         return;
     }
-    r = item_record(it);
+    struct sts_record *r = item_record(it);
     free(it->text);
     if (!r) {
-        ctx->fatal = 1;
-        snprintf(ctx->fatal_msg, sizeof ctx->fatal_msg, "out of memory");
+        sts_ctx_fatal(ctx, "out of memory");
         return;
     }
     if (kind == STS_LINE_ERROR) {
         r->input_err = err == STS_OK ? STS_E_INPUT_EMPTY : err;
-        emit(ctx, r);
+        emit(ctx, r, false);
         return;
     }
     r->domain = strdup(domain);
     if (sts_blocklist_match_domain(ctx->blocklist, domain)) {
         /* checked before dedup and before any query: nothing is sent for it */
         r->input_err = STS_E_INPUT_BLOCKLISTED;
-        emit(ctx, r);
+        emit(ctx, r, false);
         return;
     }
     int64_t first = sts_dedup_check(s->dedup, domain, r->line);
     if (first > 0) {
         r->input_err = STS_E_INPUT_DUPLICATE;
         r->duplicate_of = (uint64_t)first;
-        emit(ctx, r);
+        emit(ctx, r, false);
         return;
     }
     start_job(ctx, r);
@@ -168,16 +169,13 @@ static void finish_scan(struct scan *s);
 static void admit(struct scan *s)
 {
     struct sts_ctx *ctx = &s->ctx;
-    unsigned limit = (unsigned)(ctx->opts->concurrency > 0 ? ctx->opts->concurrency : 1000);
+    unsigned limit = (unsigned)ctx->opts->concurrency;
     struct sts_item it;
     while (!ctx->interrupted && !ctx->fatal && ctx->inflight < limit &&
            sts_reader_next(s->reader, &it))
         handle_item(s, &it);
-    if (sts_reader_error(s->reader) && !ctx->fatal) {
-        ctx->fatal = 1;
-        snprintf(ctx->fatal_msg, sizeof ctx->fatal_msg, "reading input: %s",
-                 strerror(-sts_reader_error(s->reader)));
-    }
+    if (sts_reader_error(s->reader))
+        sts_ctx_fatal(ctx, "reading input: %s", strerror(-sts_reader_error(s->reader)));
     if (ctx->inflight == 0 && (sts_reader_eof(s->reader) || ctx->interrupted || ctx->fatal))
         finish_scan(s);
 }
@@ -202,23 +200,18 @@ static void on_reader(void *arg)
 void sts_job_stage_done(struct sts_job *job)
 {
     struct sts_ctx *ctx = job->ctx;
-    struct scan *s = (struct scan *)ctx;
     job->stage++;
     if (job->stage < ctx->nprobes && ctx->interrupted < 2) {
-        ctx->probes[job->stage]->start(job, job->stage);
+        const struct sts_probe *p = ctx->probes[job->stage];
+        p->start(job, ctx->state[p->id]);
         return;
     }
-    job->res->finished = sts_now();
-    if (job->prev)
-        job->prev->next = job->next;
-    else
-        ctx->jobs = job->next;
-    if (job->next)
-        job->next->prev = job->prev;
+    job->rec->finished = sts_now();
+    sts_queue_remove(&job->link);
     ctx->inflight--;
-    emit(ctx, job->res);
+    emit(ctx, job->rec, true);
     free(job);
-    schedule_admit(s);
+    schedule_admit((struct scan *)ctx);
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -247,24 +240,32 @@ static void close_handle(uv_handle_t *h)
 static void finish_scan(struct scan *s)
 {
     struct sts_ctx *ctx = &s->ctx;
+    const struct sts_plugins *pl = ctx->plugins;
     if (s->finished)
         return;
     s->finished = 1;
     ctx->finished = sts_now();
-    for (int i = ctx->nprobes - 1; i >= 0; i--)
-        if (ctx->probes[i]->fini)
-            ctx->probes[i]->fini(ctx, i);
+    for (int i = ctx->nprobes - 1; i >= 0; i--) {
+        const struct sts_probe *p = ctx->probes[i];
+        int rc = p->fini ? p->fini(ctx, ctx->state[p->id]) : 0;
+        if (rc < 0)
+            sts_ctx_fatal(ctx, "finishing the %s stage's files: %s", p->name, strerror(-rc));
+    }
     for (int i = 0; i < ctx->noutputs; i++)
-        if (ctx->outputs[i]->close(ctx->output_state[i]) < 0 && !ctx->fatal) {
-            ctx->fatal = 1;
-            snprintf(ctx->fatal_msg, sizeof ctx->fatal_msg, "closing %s output",
-                     ctx->outputs[i]->name);
-        }
+        if (pl->outputs[i]->close(ctx->output_state[i]) < 0)
+            sts_ctx_fatal(ctx, "closing %s output", pl->outputs[i]->name);
     ctx->noutputs = 0;
     sts_progress_final(s->progress);
-    sts_runmeta_write(ctx, ctx->fatal ? "failed" : ctx->interrupted ? "interrupted" : "completed");
+    pl->runmeta(ctx, ctx->fatal ? STS_RUN_FAILED : ctx->interrupted ? STS_RUN_INTERRUPTED
+                                                                     : STS_RUN_COMPLETED);
     sts_progress_free(s->progress);
     s->progress = NULL;
+    for (int i = ctx->nprobes - 1; i >= 0; i--) {
+        const struct sts_probe *p = ctx->probes[i];
+        if (p->free_state && ctx->state[p->id])
+            p->free_state(ctx->state[p->id]);
+        ctx->state[p->id] = NULL;
+    }
     close_handle((uv_handle_t *)&s->admit_idle);
     close_handle((uv_handle_t *)&s->sigint);
     close_handle((uv_handle_t *)&s->sigterm);
@@ -293,37 +294,51 @@ static int mkdir_p(const char *dir)
     return mkdir(tmp, 0755) != 0 && errno != EEXIST ? -1 : 0;
 }
 
-static int select_probes(struct sts_ctx *ctx, const char *list, char *err, size_t errlen)
+/* --probes: the registry's probes named in list, in pipeline order, each with
+ * the probes it requires. The canonical list is written back for run.json. */
+static int select_probes(struct sts_ctx *ctx, struct sts_opts *o, char *err, size_t errlen)
 {
+    const struct sts_plugins *pl = ctx->plugins;
+    static char canon[256];
     char buf[256];
-    snprintf(buf, sizeof buf, "%s", list);
+    unsigned want = 0;
+    snprintf(buf, sizeof buf, "%s", o->probes);
     for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        const struct sts_probe *p = sts_probe_find(t);
+        const struct sts_probe *p = sts_plugins_find(pl, t);
         if (!p) {
-            snprintf(err, errlen, "unknown probe '%s' (known: %s)", t, sts_probe_names());
+            size_t n = (size_t)snprintf(err, errlen, "unknown probe '%s' (known:", t);
+            for (int i = 0; i < pl->nprobes && n < errlen; i++)
+                n += (size_t)snprintf(err + n, errlen - n, "%s%s", i ? "," : " ", pl->probes[i]->name);
+            if (n < errlen)
+                snprintf(err + n, errlen - n, ")");
             return -1;
         }
-        bool dup = false;
-        for (int i = 0; i < ctx->nprobes; i++)
-            dup = dup || ctx->probes[i] == p;
-        if (!dup && ctx->nprobes < STS_MAX_PROBES)
-            ctx->probes[ctx->nprobes++] = p;
+        want |= 1u << p->id;
     }
-    /* pipeline order, whatever order the user typed */
-    for (int i = 1; i < ctx->nprobes; i++)
-        for (int j = i; j > 0 && sts_probe_order(ctx->probes[j]) < sts_probe_order(ctx->probes[j - 1]); j--) {
-            const struct sts_probe *t = ctx->probes[j];
-            ctx->probes[j] = ctx->probes[j - 1];
-            ctx->probes[j - 1] = t;
-        }
-    if (ctx->nprobes == 0 || strcmp(ctx->probes[0]->name, "dns") != 0) {
-        snprintf(err, errlen, "the dns probe is required (later probes use its results)");
+    canon[0] = '\0';
+    for (int i = 0; i < pl->nprobes; i++) {
+        const struct sts_probe *p = pl->probes[i];
+        if (!(want & (1u << p->id)))
+            continue;
+        for (int k = 0; k < pl->nprobes; k++)
+            if ((p->requires & (1u << k)) && !(want & (1u << k))) {
+                snprintf(err, errlen, "the %s probe needs the %s probe (it uses its results): "
+                         "add it to --probes", p->name, pl->probes[k]->name);
+                return -1;
+            }
+        ctx->probes[ctx->nprobes++] = p;
+        snprintf(canon + strlen(canon), sizeof canon - strlen(canon), "%s%s",
+                 canon[0] ? "," : "", p->name);
+    }
+    if (ctx->nprobes == 0) {
+        snprintf(err, errlen, "--probes names no probe");
         return -1;
     }
+    o->probes = canon;
     return 0;
 }
 
-int sts_scan_run(const struct sts_opts *o)
+int sts_scan_run(struct sts_opts *o, const struct sts_plugins *pl)
 {
     static struct scan s; /* one scan per process; static keeps the loop's handles valid */
     struct sts_ctx *ctx = &s.ctx;
@@ -331,10 +346,12 @@ int sts_scan_run(const struct sts_opts *o)
     memset(&s, 0, sizeof s);
     ctx->loop = uv_default_loop();
     ctx->opts = o;
+    ctx->plugins = pl;
     ctx->started = sts_now();
+    sts_queue_init(&ctx->jobs);
     signal(SIGPIPE, SIG_IGN);
 
-    if (select_probes(ctx, o->probes, err, sizeof err) < 0)
+    if (select_probes(ctx, o, err, sizeof err) < 0)
         goto fail;
     if (o->blocklist) {
         ctx->blocklist = sts_blocklist_new();
@@ -347,7 +364,7 @@ int sts_scan_run(const struct sts_opts *o)
         goto fail;
     }
     struct sts_resolver_opts ro = {
-        .servers = o->resolvers, .nservers = o->nresolvers, .timeout_ms = o->dns_timeout_ms,
+        .servers = o->resolvers, .nservers = o->resolvers_n, .timeout_ms = o->dns_timeout_ms,
         .tries = o->dns_tries, .rate = o->rate, .max_inflight = o->dns_max_inflight,
         .edns_size = o->edns_size, .sockets = o->dns_sockets};
     ctx->resolver = sts_resolver_new(ctx->loop, &ro, err, sizeof err);
@@ -358,19 +375,19 @@ int sts_scan_run(const struct sts_opts *o)
     if (!s.reader)
         goto fail;
     s.dedup = sts_dedup_new();
-    const struct sts_output *outs[] = {&sts_output_ndjson, &sts_output_csv, &sts_output_mxcsv};
-    for (size_t i = 0; i < sizeof outs / sizeof outs[0]; i++) {
-        void *st = outs[i]->open(ctx, err, sizeof err);
+    for (int i = 0; i < pl->noutputs; i++) {
+        void *st = pl->outputs[i]->open(ctx, err, sizeof err);
         if (!st)
             goto fail;
-        ctx->outputs[ctx->noutputs] = outs[i];
         ctx->output_state[ctx->noutputs++] = st;
     }
-    for (int i = 0; i < ctx->nprobes; i++)
-        if (ctx->probes[i]->init && ctx->probes[i]->init(ctx, i, err, sizeof err) < 0)
+    for (int i = 0; i < ctx->nprobes; i++) {
+        const struct sts_probe *p = ctx->probes[i];
+        if (p->init && p->init(ctx, &ctx->state[p->id], err, sizeof err) < 0)
             goto fail;
+    }
     ctx->total_lines = sts_reader_count_lines(o->input);
-    sts_runmeta_write(ctx, "running");
+    pl->runmeta(ctx, STS_RUN_RUNNING);
 
     uv_idle_init(ctx->loop, &s.admit_idle);
     s.admit_idle.data = &s;
@@ -393,6 +410,6 @@ int sts_scan_run(const struct sts_opts *o)
 fail:
     fprintf(stderr, "stsscan: %s\n", err[0] ? err : "start-up failed");
     for (int i = 0; i < ctx->noutputs; i++)
-        ctx->outputs[i]->close(ctx->output_state[i]);
+        pl->outputs[i]->close(ctx->output_state[i]);
     return 2;
 }

@@ -1,9 +1,11 @@
 #ifndef STSSCAN_SCAN_H
 #define STSSCAN_SCAN_H
 
-#include "opts.h"
+#include "core.h"
 
-/* Run one scan; returns the process exit status (0 ok, 1 fatal, 130 interrupted). */
-int sts_scan_run(const struct sts_opts *o);
+/* Run one scan with the given probes and writers; returns the process exit
+ * status (0 ok, 1 the scanner failed, 2 start-up error, 130 interrupted).
+ * o->probes is rewritten to the canonical pipeline-order list. */
+int sts_scan_run(struct sts_opts *o, const struct sts_plugins *pl);
 
 #endif

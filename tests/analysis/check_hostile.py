@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """stsscan analyze and diff on hostile input: broken, foreign, deep, huge (over the
 16 MiB line cap) and torn lines are counted as unreadable by reason and skipped; odd but
-valid records (unknown codes and classes, escapes, control bytes, more MX hosts than the
+valid records (an older 1.x schema, unknown codes and classes, escapes, control bytes, more MX hosts than the
 scanner keeps) are analysed without crashing and without control bytes on stdout.
 
 usage: check_hostile.py STSSCAN WORK"""
@@ -33,7 +33,7 @@ def main():
         "[" * 100 + "]" * 100,                      # deeper than the reader allows: not_json
         "",                                         # blank: skipped silently
         json.dumps(odd),
-        good[2] + "\r",                             # CRLF line end: fine
+        good[2].replace('"schema":"1.1.0"', '"schema":"1.0.0"') + "\r",  # CRLF; 1.0.0: fine
     ]
     path = os.path.join(work, "results.ndjson")
     with open(path, "w", encoding="utf-8", newline="") as f:

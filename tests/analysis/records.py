@@ -1,4 +1,4 @@
-"""Builders of schema-valid stsscan records (docs/record.md, docs/schema.json) for
+"""Builders of schema-valid stsscan records (docs/record.md, docs/schema.json, 1.1.0) for
 the analysis fixtures. Only the fields a test cares about are parameters; the
 rest are plausible constants in the shape the scanner writes."""
 
@@ -147,7 +147,7 @@ def smtp(hosts=(), status="ok", reason=None, downgrade=None, mode=None):
 
 def record(line, domain, sts=None, rpt=None, mx_=None, pol=None, smtp_=None,
            input_=None, input_error=None, duplicate_of=None, started=T0, finished=T1):
-    r = {"schema": "1.0.0", "line": line, "input": input_ if input_ is not None else domain,
+    r = {"schema": "1.1.0", "line": line, "input": input_ if input_ is not None else domain,
          "domain": domain, "input_error": input_error, "duplicate_of": duplicate_of,
          "started": started, "finished": finished, "elapsed_ms": 1.0}
     if input_error:

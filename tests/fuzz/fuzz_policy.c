@@ -26,11 +26,11 @@ static void check_policy(const struct sts_policy *p)
     CHECK(p->strict_ok == (p->reason == STS_OK));
     CHECK(p->lax_ok == (p->lax_reason == STS_OK));
     CHECK(!p->strict_ok || p->lax_ok);
-    CHECK(p->nfindings <= STS_POLICY_MAX_FINDINGS);
-    for (size_t i = 0; i < p->nfindings; i++) {
-        CHECK((unsigned)p->findings[i] < STS_E__COUNT && p->findings[i] != STS_OK);
-        for (size_t k = i + 1; k < p->nfindings; k++)
-            CHECK(p->findings[i] != p->findings[k]);
+    CHECK(p->findings.n <= STS_FINDINGS_MAX);
+    for (size_t i = 0; i < p->findings.n; i++) {
+        CHECK(p->findings.code[i] < STS_E__COUNT && p->findings.code[i] != STS_OK);
+        for (size_t k = i + 1; k < p->findings.n; k++)
+            CHECK(p->findings.code[i] != p->findings.code[k]);
     }
     CHECK(p->reason == STS_OK || sts_policy_has_finding(p, p->reason));
     CHECK(p->lax_reason == STS_OK || sts_policy_has_finding(p, p->lax_reason));

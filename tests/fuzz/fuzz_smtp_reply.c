@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "probes/smtp_parse.h"
+#include "util/hash.h"
 
 #define CHECK(c)                                                                                   \
     do {                                                                                           \
@@ -24,8 +25,8 @@
 struct digest {
     int code, last_code, rc;
     sts_err err;
-    size_t nlines, bytes, nkept, textlen, end, nfindings;
-    sts_err findings[STS_SMTP_MAX_FINDINGS];
+    size_t nlines, bytes, nkept, textlen, end;
+    struct sts_findings findings;
     uint64_t hash;
 };
 
@@ -36,7 +37,7 @@ static struct digest A[MAXREPLIES], B[MAXREPLIES];
 static void check_reply(const struct sts_smtp_reply *r)
 {
     CHECK(r->nkept <= STS_SMTP_KEEP_LINES && r->nkept <= r->nlines);
-    CHECK(r->textlen <= STS_SMTP_TEXT_KEEP && r->nfindings <= STS_SMTP_MAX_FINDINGS);
+    CHECK(r->textlen <= STS_SMTP_TEXT_KEEP && r->findings.n <= STS_FINDINGS_MAX);
     CHECK(r->bytes <= R.max_bytes);
     CHECK(r->nlines <= R.max_lines);
     for (size_t i = 0; i < r->nkept; i++) {
@@ -70,12 +71,11 @@ static size_t digest(struct digest *d, enum sts_smtp_rd rc, size_t end)
     d->nkept = r->nkept;
     d->textlen = r->textlen;
     d->end = end;
-    d->nfindings = r->nfindings;
-    memcpy(d->findings, r->findings, r->nfindings * sizeof d->findings[0]);
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < r->textlen; i++)
-        h = (h ^ (unsigned char)r->text[i]) * 1099511628211ull;
-    d->hash = h;
+    /* only the codes in use: slots beyond n may hold codes of an earlier reply */
+    d->findings.n = r->findings.n;
+    d->findings.overflow = r->findings.overflow;
+    memcpy(d->findings.code, r->findings.code, r->findings.n * sizeof r->findings.code[0]);
+    d->hash = sts_hash_add(STS_HASH_INIT, r->text, r->textlen);
     return 1;
 }
 

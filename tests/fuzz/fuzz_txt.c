@@ -25,11 +25,11 @@ static void check(const struct sts_txt_verdict *v, size_t n, bool rpt)
     CHECK(v->strict_ok == (v->status == STS_ST_OK));
     CHECK(v->strict_ok == (v->reason == STS_OK));
     CHECK((unsigned)v->reason < STS_E__COUNT);
-    CHECK(v->nfindings <= STS_MAX_FINDINGS);
-    for (size_t i = 0; i < v->nfindings; i++) {
-        CHECK((unsigned)v->findings[i] < STS_E__COUNT && v->findings[i] != STS_OK);
-        for (size_t k = i + 1; k < v->nfindings; k++)
-            CHECK(v->findings[i] != v->findings[k]);
+    CHECK(v->findings.n <= STS_FINDINGS_MAX);
+    for (size_t i = 0; i < v->findings.n; i++) {
+        CHECK(v->findings.code[i] < STS_E__COUNT && v->findings.code[i] != STS_OK);
+        for (size_t k = i + 1; k < v->findings.n; k++)
+            CHECK(v->findings.code[i] != v->findings.code[k]);
     }
     CHECK(v->chosen >= -1 && v->chosen < (int)n);
     CHECK(n > 0 || v->status == STS_ST_ABSENT);

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "probes/blocklist.h"
+#include "net/blocklist.h"
 
 static struct sts_blocklist *parse(const char *text, int *rc, size_t *bad)
 {

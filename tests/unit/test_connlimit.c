@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "scanner/connlimit.h"
+#include "net/connlimit.h"
 
 static struct sts_connreq *started[64];
 static int nstarted;

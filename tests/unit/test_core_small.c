@@ -7,7 +7,7 @@
 #include <cmocka.h>
 
 #include "scanner/dedup.h"
-#include "scanner/ratelimit.h"
+#include "net/ratelimit.h"
 
 static void test_ratelimit(void **state)
 {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "probes/dns.h"
 #include "probes/dnsmsg.h"
 
 /* Builder for test messages. */

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "output/jsonw.h"
+#include "util/jsonw.h"
 
 static void test_nesting(void **state)
 {

@@ -162,8 +162,8 @@ static void status_names(void **state)
 
 static bool has(const struct sts_policy_result *p, sts_err e)
 {
-    for (size_t i = 0; i < p->nfindings; i++)
-        if (p->findings[i] == e)
+    for (size_t i = 0; i < p->findings.n; i++)
+        if (p->findings.code[i] == e)
             return true;
     return false;
 }
@@ -172,45 +172,45 @@ static bool has(const struct sts_policy_result *p, sts_err e)
 static void consistency(void **state)
 {
     (void)state;
-    struct sts_result *r = sts_result_new();
+    struct sts_dns_result *r = sts_dns_result_new();
     struct sts_policy_result *p = calloc(1, sizeof *p);
     assert_non_null(r);
     assert_non_null(p);
     p->status = STS_PST_OK;
     p->lax_ok = true;
-    r->dns.mtasts.v.status = STS_ST_ABSENT;
+    r->mtasts.v.status = STS_ST_ABSENT;
     sts_policy_consistency(p, r);
     assert_true(has(p, STS_E_POLICY_WITHOUT_TXT));
 
     memset(p, 0, sizeof *p);
     p->status = STS_PST_OK;
     p->lax_ok = true;
-    r->dns.mtasts.v.status = STS_ST_MALFORMED;
+    r->mtasts.v.status = STS_ST_MALFORMED;
     sts_policy_consistency(p, r);
     assert_true(has(p, STS_E_POLICY_TXT_INVALID));
 
     memset(p, 0, sizeof *p);
     sts_policy_fail(p, STS_PST_HTTP_ERROR, STS_E_POLICY_HTTP_STATUS);
-    r->dns.mtasts.v.status = STS_ST_OK;
-    r->dns.mtasts.v.lax_ok = true;
+    r->mtasts.v.status = STS_ST_OK;
+    r->mtasts.v.lax_ok = true;
     sts_policy_consistency(p, r);
     assert_true(has(p, STS_E_TXT_WITHOUT_POLICY));
     assert_int_equal(p->reason, STS_E_POLICY_HTTP_STATUS);
     sts_policy_consistency(p, r); /* findings stay distinct */
-    assert_int_equal(p->nfindings, 2);
+    assert_int_equal(p->findings.n, 2);
 
     /* not fetched, or the TXT lookup itself failed: nothing to say */
     memset(p, 0, sizeof *p);
-    r->dns.mtasts.v.status = STS_ST_SERVFAIL;
+    r->mtasts.v.status = STS_ST_SERVFAIL;
     p->status = STS_PST_CONNECT_ERROR;
     sts_policy_consistency(p, r);
-    assert_int_equal(p->nfindings, 0);
+    assert_int_equal(p->findings.n, 0);
     memset(p, 0, sizeof *p);
-    r->dns.mtasts.v.status = STS_ST_ABSENT;
+    r->mtasts.v.status = STS_ST_ABSENT;
     sts_policy_consistency(p, r);
-    assert_int_equal(p->nfindings, 0);
+    assert_int_equal(p->findings.n, 0);
     free(p);
-    sts_result_free(r);
+    sts_dns_result_free(r);
 }
 
 /* RFC 8461 3.3: untrusted, wrong-name, expired certificates all reject the policy. */

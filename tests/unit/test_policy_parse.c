@@ -25,10 +25,10 @@ static void expect_findings(const struct sts_policy *p, const sts_err *want, siz
     for (size_t i = 0; i < n; i++)
         if (!sts_policy_has_finding(p, want[i]))
             fail_msg("missing finding %s", sts_err_name(want[i]));
-    if (p->nfindings != n) {
-        for (size_t i = 0; i < p->nfindings; i++)
-            print_message("finding: %s\n", sts_err_name(p->findings[i]));
-        fail_msg("expected %zu findings, got %zu", n, p->nfindings);
+    if (p->findings.n != n) {
+        for (size_t i = 0; i < p->findings.n; i++)
+            print_message("finding: %s\n", sts_err_name(p->findings.code[i]));
+        fail_msg("expected %zu findings, got %zu", n, (size_t)p->findings.n);
     }
 }
 #define FINDINGS(p, ...)                                                                           \
@@ -63,7 +63,7 @@ static void rfc_example(void **state)
                                        "mx: backupmx.example.com\r\n"
                                        "max_age: 604800\r\n");
     STRICT_OK(p);
-    assert_int_equal(p->nfindings, 0);
+    assert_int_equal(p->findings.n, 0);
     assert_true(p->has_version);
     assert_string_equal(p->version, "STSv1");
     assert_int_equal(p->mode, STS_POLICY_MODE_ENFORCE);

@@ -43,14 +43,14 @@ static void expect_findings(const struct sts_smtp_reply *r, const sts_err *w, si
     for (size_t i = 0; i < n; i++)
         if (!sts_smtp_reply_has_finding(r, w[i]))
             fail_msg("missing finding %s", sts_err_name(w[i]));
-    assert_int_equal(r->nfindings, n);
+    assert_int_equal(r->findings.n, n);
 }
 #define FINDINGS(r, ...)                                                                           \
     do {                                                                                           \
         const sts_err w_[] = {__VA_ARGS__};                                                        \
         expect_findings(r, w_, sizeof w_ / sizeof w_[0]);                                          \
     } while (0)
-#define NO_FINDINGS(r) assert_int_equal((r)->nfindings, 0)
+#define NO_FINDINGS(r) assert_int_equal((r)->findings.n, 0)
 
 static const char *line_text(const struct sts_smtp_reply *r, size_t i)
 {
@@ -271,9 +271,9 @@ static void chunking_invariance(void **state)
         assert_int_equal(used1, used2);
         assert_int_equal(R.reply.code, R2.reply.code);
         assert_int_equal(R.reply.nlines, R2.reply.nlines);
-        assert_int_equal(R.reply.nfindings, R2.reply.nfindings);
-        assert_memory_equal(R.reply.findings, R2.reply.findings,
-                            R.reply.nfindings * sizeof(sts_err));
+        assert_int_equal(R.reply.findings.n, R2.reply.findings.n);
+        assert_memory_equal(R.reply.findings.code, R2.reply.findings.code,
+                            R.reply.findings.n * sizeof R.reply.findings.code[0]);
         assert_int_equal(R.reply.textlen, R2.reply.textlen);
         assert_memory_equal(R.reply.text, R2.reply.text, R.reply.textlen);
         assert_memory_equal(R.reply.line, R2.reply.line, R.reply.nkept * sizeof R.reply.line[0]);
@@ -317,12 +317,12 @@ static void ehlo_analysis(void **state)
     assert_false(e->ext[4].registered);
     assert_int_equal(e->starttls, STS_STARTTLS_OFFERED); /* case-insensitive */
     assert_string_equal(sts_starttls_class_name(e->starttls), "offered");
-    assert_int_equal(e->nfindings, 0);
+    assert_int_equal(e->findings.n, 0);
 
     e = ehlo("250-mx.example.com\r\n250-PIPELINING\r\n250-XXXXXXXA\r\n250 8BITMIME\r\n");
     assert_int_equal(e->starttls, STS_STARTTLS_GARBLED);
     assert_string_equal(e->garbled_token, "XXXXXXXA");
-    assert_int_equal(e->findings[0], STS_E_SMTP_STARTTLS_GARBLED);
+    assert_int_equal(e->findings.code[0], STS_E_SMTP_STARTTLS_GARBLED);
 
     /* Registered 8-char keywords, X- names and XFORWARD are not evidence. */
     e = ehlo("250-mx\r\n250-8BITMIME\r\n250-CHUNKING\r\n250-SMTPUTF8\r\n250-X-ABCDEF\r\n"
@@ -337,7 +337,7 @@ static void ehlo_analysis(void **state)
     e = ehlo("250-mx\r\n250-STARTTLSX\r\n250-XSTARTTLS\r\n250 AUTH=LOGIN\r\n");
     assert_int_equal(e->starttls, STS_STARTTLS_ABSENT); /* exact keyword only */
     assert_false(e->ext[2].valid);
-    assert_int_equal(e->findings[0], STS_E_SMTP_EHLO_KEYWORD);
+    assert_int_equal(e->findings.code[0], STS_E_SMTP_EHLO_KEYWORD);
 
     e = ehlo("250-mx\r\n250-STARTTLS\r\n250 XXXXXXXA\r\n");
     assert_int_equal(e->starttls, STS_STARTTLS_OFFERED); /* offered wins */
@@ -357,7 +357,7 @@ static void ehlo_analysis(void **state)
     assert_int_equal(e->next, STS_EHLO_MAX_EXT);
     assert_int_equal(e->next_total, 100);
     assert_int_equal(e->starttls, STS_STARTTLS_OFFERED);
-    assert_int_equal(e->findings[0], STS_E_SMTP_EHLO_TOO_MANY);
+    assert_int_equal(e->findings.code[0], STS_E_SMTP_EHLO_TOO_MANY);
 
     assert_true(sts_smtp_keyword_registered("requiretls", 10));
     assert_true(sts_smtp_keyword_registered("MT-PRIORITY", 11));

@@ -111,19 +111,19 @@ static void test_mx_verdict(void **state)
     sts_smtp_mx_verdict(STS_POLICY_MODE_ENFORCE, 1, two, 2, &v);
     assert_true(v.tls_ok);
     assert_int_equal(v.deliverable, 1);
-    assert_int_equal(v.nreasons, 0);
+    assert_int_equal(v.reasons.n, 0);
     assert_int_equal(v.probed, 2);
     /* not in the policy: never deliverable, whatever TLS does */
     sts_smtp_mx_verdict(STS_POLICY_MODE_ENFORCE, 0, two, 2, &v);
     assert_int_equal(v.deliverable, 0);
-    assert_int_equal(v.nreasons, 1);
-    assert_int_equal(v.reasons[0], STS_E_SMTP_MX_NOT_IN_POLICY);
+    assert_int_equal(v.reasons.n, 1);
+    assert_int_equal(v.reasons.code[0], STS_E_SMTP_MX_NOT_IN_POLICY);
     /* testing mode is judged the same way */
     struct sts_smtp_addr_view onlybad[] = {bad, bad};
     sts_smtp_mx_verdict(STS_POLICY_MODE_TESTING, 1, onlybad, 2, &v);
     assert_int_equal(v.deliverable, 0);
-    assert_int_equal(v.nreasons, 1); /* distinct */
-    assert_int_equal(v.reasons[0], STS_E_SMTP_STARTTLS_ABSENT);
+    assert_int_equal(v.reasons.n, 1); /* distinct */
+    assert_int_equal(v.reasons.code[0], STS_E_SMTP_STARTTLS_ABSENT);
     /* mode none / no policy: not judged, TLS facts still there */
     sts_smtp_mx_verdict(STS_POLICY_MODE_NONE, 1, two, 2, &v);
     assert_int_equal(v.deliverable, -1);
@@ -136,16 +136,23 @@ static void test_mx_verdict(void **state)
     sts_smtp_mx_verdict(STS_POLICY_MODE_ENFORCE, 1, skipped, 1, &v);
     assert_int_equal(v.deliverable, 0);
     assert_int_equal(v.probed, 0);
-    assert_int_equal(v.reasons[0], STS_E_SMTP_MX_NOT_PROBED);
+    assert_int_equal(v.reasons.code[0], STS_E_SMTP_MX_NOT_PROBED);
     sts_smtp_mx_verdict(STS_POLICY_MODE_ENFORCE, 1, NULL, 0, &v);
     assert_int_equal(v.deliverable, 0);
-    /* many distinct reasons are capped */
+    /* many distinct reasons: all kept, in order, none dropped (scanner/findings.h) */
     struct sts_smtp_addr_view many[6] = {
         {.cls = STS_SMTP_C_ABSENT}, {.cls = STS_SMTP_C_GARBLED}, {.cls = STS_SMTP_C_REJECTED},
         {.cls = STS_SMTP_C_NOT_TLS}, {.cls = STS_SMTP_C_TLS_FAILED},
         {.cls = STS_SMTP_C_ERROR, .err = STS_E_SMTP_CONNECT_TIMEOUT}};
     sts_smtp_mx_verdict(STS_POLICY_MODE_ENFORCE, 0, many, 6, &v);
-    assert_int_equal(v.nreasons, STS_MX_VERDICT_REASONS);
+    const sts_err want[] = {STS_E_SMTP_MX_NOT_IN_POLICY, STS_E_SMTP_STARTTLS_ABSENT,
+                            STS_E_SMTP_STARTTLS_GARBLED, STS_E_SMTP_STARTTLS_REJECTED,
+                            STS_E_SMTP_STARTTLS_NOT_TLS, STS_E_SMTP_TLS_FAILED,
+                            STS_E_SMTP_CONNECT_TIMEOUT};
+    assert_int_equal(v.reasons.n, sizeof want / sizeof want[0]);
+    assert_int_equal(v.reasons.overflow, 0);
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        assert_int_equal(v.reasons.code[i], want[i]);
 }
 
 static void test_domain_verdict(void **state)

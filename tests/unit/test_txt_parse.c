@@ -49,8 +49,8 @@ static void sts_raw(const void *p, size_t n)
 
 static bool has(sts_err e)
 {
-    for (size_t i = 0; i < v.nfindings; i++)
-        if (v.findings[i] == e)
+    for (size_t i = 0; i < v.findings.n; i++)
+        if (v.findings.code[i] == e)
             return true;
     return false;
 }
@@ -67,10 +67,10 @@ static bool has(sts_err e)
 /* Findings are unique and capped. */
 static void findings_sane(void)
 {
-    assert_true(v.nfindings <= STS_MAX_FINDINGS);
-    for (size_t i = 0; i < v.nfindings; i++)
-        for (size_t k = i + 1; k < v.nfindings; k++)
-            assert_int_not_equal(v.findings[i], v.findings[k]);
+    assert_true(v.findings.n <= STS_FINDINGS_MAX);
+    for (size_t i = 0; i < v.findings.n; i++)
+        for (size_t k = i + 1; k < v.findings.n; k++)
+            assert_int_not_equal(v.findings.code[i], v.findings.code[k]);
 }
 
 /* ---- MTA-STS ---------------------------------------------------------- */
@@ -83,7 +83,7 @@ static void t_rfc_example(void **st)
     VERDICT(STS_ST_OK, STS_OK, true, true);
     assert_string_equal(v.id, "20160831085700Z");
     assert_int_equal(v.chosen, 0);
-    assert_int_equal(v.nfindings, 0);
+    assert_int_equal(v.findings.n, 0);
     assert_int_equal(v.nextensions, 0);
     /* Without the final delimiter, and without WSP: both ABNF-valid. */
     sts("v=STSv1; id=20160831085700Z");

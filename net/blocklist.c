@@ -1,4 +1,5 @@
 #include "blocklist.h"
+#include "../util/ascii.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -61,9 +62,9 @@ static int add_domain(struct sts_blocklist *b, const char *s, size_t len)
     bool letter = false;
     for (size_t i = 0; i < len; i++) {
         char c = s[i];
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+        if (sts_is_alpha((unsigned char)c))
             letter = true;
-        else if (!(c >= '0' && c <= '9') && c != '-' && c != '.')
+        else if (!sts_is_digit((unsigned char)c) && c != '-' && c != '.')
             return -1;
         if (c == '.' && (s[i - 1] == '.' || s[i - 1] == '-' || (i + 1 < len && s[i + 1] == '-')))
             return -1;
@@ -82,7 +83,7 @@ static int add_domain(struct sts_blocklist *b, const char *s, size_t len)
     if (!d)
         return -1;
     for (size_t i = 0; i < len; i++)
-        d[i] = (char)((s[i] >= 'A' && s[i] <= 'Z') ? s[i] - 'A' + 'a' : s[i]);
+        d[i] = (char)sts_lower((unsigned char)s[i]);
     d[len] = '\0';
     b->dom[b->ndom++] = d;
     b->dom_sorted = false;

@@ -5,92 +5,55 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/hash.h"
+#include "../util/htab.h"
 #include "ratelimit.h"
 
-#define NBUCKETS 4096
-
+/* One destination IP with connections or parked requests. */
 struct slot {
-    struct slot *hnext;
+    struct sts_hnode node;
     int active;
-    struct sts_connreq *park_head, *park_tail; /* requests waiting for this IP */
+    struct sts_queue parked; /* requests waiting for this IP's cap */
     char ip[64];
 };
 
 struct sts_connlimit {
     uv_loop_t *loop;
     struct sts_connlimit_opts o;
-    struct slot *tab[NBUCKETS];
-    struct sts_connreq *qhead, *qtail; /* ready, in arrival order */
+    struct sts_htab slots;
+    struct sts_queue ready; /* in arrival order */
     struct sts_ratelimit rl;
     uv_timer_t *timer;
     bool timer_armed, pumping, again;
     struct sts_connlimit_stats st;
 };
 
-static unsigned hash(const char *s)
-{
-    unsigned h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h % NBUCKETS;
-}
-
 static struct slot *slot_get(struct sts_connlimit *l, const char *ip, bool create)
 {
-    struct slot **pp = &l->tab[hash(ip)];
-    for (struct slot *s = *pp; s; s = s->hnext)
+    uint64_t h = sts_hash_str(ip);
+    for (struct sts_hnode *n = sts_htab_first(&l->slots, h); n; n = sts_htab_next(n)) {
+        struct slot *s = STS_QUEUE_DATA(n, struct slot, node);
         if (strcmp(s->ip, ip) == 0)
             return s;
+    }
     if (!create)
         return NULL;
     struct slot *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
     snprintf(s->ip, sizeof s->ip, "%s", ip);
-    s->hnext = *pp;
-    *pp = s;
+    sts_queue_init(&s->parked);
+    sts_htab_insert(&l->slots, &s->node, h);
     return s;
 }
 
 /* Slots exist only while an IP has connections or parked requests. */
 static void slot_release(struct sts_connlimit *l, struct slot *s)
 {
-    if (s->active > 0 || s->park_head)
+    if (s->active > 0 || !sts_queue_empty(&s->parked))
         return;
-    for (struct slot **pp = &l->tab[hash(s->ip)]; *pp; pp = &(*pp)->hnext)
-        if (*pp == s) {
-            *pp = s->hnext;
-            break;
-        }
+    sts_htab_remove(&l->slots, &s->node);
     free(s);
-}
-
-static void push(struct sts_connreq **head, struct sts_connreq **tail, struct sts_connreq *r,
-                 bool front)
-{
-    if (front) {
-        r->next = *head;
-        *head = r;
-        if (!*tail)
-            *tail = r;
-        return;
-    }
-    r->next = NULL;
-    if (*tail)
-        (*tail)->next = r;
-    else
-        *head = r;
-    *tail = r;
-}
-
-static struct sts_connreq *pop(struct sts_connreq **head, struct sts_connreq **tail)
-{
-    struct sts_connreq *r = *head;
-    *head = r->next;
-    if (!*head)
-        *tail = NULL;
-    r->next = NULL;
-    return r;
 }
 
 static void pump(struct sts_connlimit *l);
@@ -112,12 +75,12 @@ static void pump(struct sts_connlimit *l)
     l->pumping = true;
     do {
         l->again = false;
-        while (l->qhead && (l->o.max_conns <= 0 || l->st.active < l->o.max_conns)) {
-            struct sts_connreq *r = l->qhead;
+        while (!sts_queue_empty(&l->ready) && (l->o.max_conns <= 0 || l->st.active < l->o.max_conns)) {
+            struct sts_connreq *r = STS_QUEUE_DATA(l->ready.next, struct sts_connreq, link);
             struct slot *s = slot_get(l, r->ip, true);
             if (s && l->o.per_ip > 0 && s->active >= l->o.per_ip) {
-                pop(&l->qhead, &l->qtail); /* park it; other IPs go on */
-                push(&s->park_head, &s->park_tail, r, false);
+                sts_queue_remove(&r->link); /* park it; other IPs go on */
+                sts_queue_insert_tail(&s->parked, &r->link);
                 continue;
             }
             uint64_t now = uv_now(l->loop);
@@ -130,7 +93,7 @@ static void pump(struct sts_connlimit *l)
                 }
                 break;
             }
-            pop(&l->qhead, &l->qtail);
+            sts_queue_remove(&r->link);
             l->st.waiting--;
             if (s) /* out of memory for the slot: the per-IP cap cannot be kept, go anyway */
                 s->active++;
@@ -152,12 +115,14 @@ struct sts_connlimit *sts_connlimit_new(uv_loop_t *loop, const struct sts_connli
     if (!l)
         return NULL;
     l->timer = malloc(sizeof *l->timer);
-    if (!l->timer) {
+    if (!l->timer || sts_htab_init(&l->slots, 4096) < 0) {
+        free(l->timer);
         free(l);
         return NULL;
     }
     l->loop = loop;
     l->o = *o;
+    sts_queue_init(&l->ready);
     sts_rl_init(&l->rl, o->rate, uv_now(loop));
     uv_timer_init(loop, l->timer);
     l->timer->data = l;
@@ -167,7 +132,7 @@ struct sts_connlimit *sts_connlimit_new(uv_loop_t *loop, const struct sts_connli
 void sts_connlimit_submit(struct sts_connlimit *l, struct sts_connreq *r)
 {
     l->st.waiting++;
-    push(&l->qhead, &l->qtail, r, false);
+    sts_queue_insert_tail(&l->ready, &r->link);
     pump(l);
 }
 
@@ -177,8 +142,9 @@ void sts_connlimit_done(struct sts_connlimit *l, const char *ip)
     struct slot *s = slot_get(l, ip, false);
     if (s) {
         s->active--;
-        if (s->park_head) /* the IP has room again: its next request goes first */
-            push(&l->qhead, &l->qtail, pop(&s->park_head, &s->park_tail), true);
+        struct sts_queue *q = sts_queue_pop(&s->parked);
+        if (q) /* the IP has room again: its next request goes first */
+            sts_queue_insert_head(&l->ready, q);
         slot_release(l, s);
     }
     pump(l);
@@ -194,15 +160,17 @@ static void free_timer(uv_handle_t *h)
     free(h);
 }
 
+static void free_slot(struct sts_hnode *n, void *arg)
+{
+    free(STS_QUEUE_DATA(n, struct slot, node));
+}
+
 void sts_connlimit_free(struct sts_connlimit *l)
 {
     if (!l)
         return;
-    for (int i = 0; i < NBUCKETS; i++)
-        for (struct slot *s = l->tab[i], *n; s; s = n) {
-            n = s->hnext;
-            free(s);
-        }
+    sts_htab_each(&l->slots, free_slot, NULL);
+    sts_htab_free(&l->slots);
     uv_timer_stop(l->timer);
     uv_close((uv_handle_t *)l->timer, free_timer);
     free(l);

@@ -10,14 +10,17 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "../util/queue.h"
+
 struct sts_connlimit_opts {
     int max_conns; /* <= 0: unlimited */
     int per_ip;    /* <= 0: unlimited */
     double rate;   /* new connections per second, <= 0: unlimited */
 };
 
+/* A connection waiting for its turn: embed it, set ip and go, submit it. */
 struct sts_connreq {
-    struct sts_connreq *next;                 /* owned by the limiter while queued */
+    struct sts_queue link;                    /* owned by the limiter while queued */
     void (*go)(struct sts_connreq *r);        /* connect now; may call sts_connlimit_done */
     char ip[64];                              /* destination address (text) */
 };

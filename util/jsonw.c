@@ -186,6 +186,15 @@ void sts_jw_null(struct sts_jsonw *w)
     sts_buf_adds(w->b, "null");
 }
 
+void sts_jw_ms(struct sts_jsonw *w, const char *key, double v)
+{
+    sts_jw_key(w, key);
+    if (v < 0)
+        sts_jw_null(w);
+    else
+        sts_jw_double(w, v, 3);
+}
+
 void sts_text_escape(struct sts_buf *b, const unsigned char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";

@@ -34,11 +34,13 @@ void sts_jw_uint(struct sts_jsonw *w, uint64_t v);
 void sts_jw_double(struct sts_jsonw *w, double v, int decimals);
 void sts_jw_bool(struct sts_jsonw *w, bool v);
 void sts_jw_null(struct sts_jsonw *w);
+/* key: milliseconds with 3 decimals, or null when v < 0 (phase never reached) */
+void sts_jw_ms(struct sts_jsonw *w, const char *key, double v);
 /* Append JSON string escaping of bytes to a buffer (no quotes). */
 void sts_json_escape(struct sts_buf *b, const unsigned char *s, size_t n);
 
 /* Append bytes as printable UTF-8 text: control bytes, backslash and invalid
- * UTF-8 become \\xNN (for CSV cells, which pandas decodes as strict UTF-8). */
+ * UTF-8 become \\xNN (CSV cells, output/table.c: pandas decodes strict UTF-8). */
 void sts_text_escape(struct sts_buf *b, const unsigned char *s, size_t n);
 
 #endif

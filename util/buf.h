@@ -21,9 +21,4 @@ void sts_buf_printf(struct sts_buf *b, const char *fmt, ...) __attribute__((form
 /* Write the whole buffer to fd (retrying short writes); 0 or -errno. */
 int sts_buf_write_fd(const struct sts_buf *b, int fd);
 
-/* Create (truncate) DIR/NAME for an output file; the fd, or -1 with
- * "PATH: reason" in err. path (may be NULL) receives the full path. */
-int sts_output_create(const char *dir, const char *name, char *path, size_t pathlen, char *err,
-                      size_t errlen);
-
 #endif

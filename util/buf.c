@@ -103,18 +103,3 @@ int sts_buf_write_fd(const struct sts_buf *b, int fd)
     }
     return 0;
 }
-
-int sts_output_create(const char *dir, const char *name, char *path, size_t pathlen, char *err,
-                      size_t errlen)
-{
-    char local[4096];
-    if (!path || pathlen == 0) {
-        path = local;
-        pathlen = sizeof local;
-    }
-    snprintf(path, pathlen, "%s/%s", dir, name);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-    return fd;
-}

@@ -1,0 +1,40 @@
+/*
+ * CSV tables from column descriptors (struct sts_column): the header is the
+ * columns' names, each row the columns' cells. Every cell is quoted
+ * (RFC 4180) and made valid UTF-8 text (control bytes, backslash and invalid
+ * UTF-8 as \xNN) so pandas.read_csv never fails on hostile input. Rows are
+ * buffered and written with one write(2) per flush, so a killed scan leaves
+ * whole rows only. Used for domains.csv and for the stages' own files.
+ */
+#ifndef STSSCAN_TABLE_H
+#define STSSCAN_TABLE_H
+
+#include <stddef.h>
+
+#include "../scanner/core.h"
+
+struct sts_table;
+
+/* Create (truncate) DIR/FILE and write the header; NULL with "PATH: reason" in err. */
+struct sts_table *sts_table_open(const char *dir, const char *file, const struct sts_column *cols,
+                                 size_t ncols, char *err, size_t errlen);
+/* Append the row of `row` to the pending rows. */
+void sts_table_add(struct sts_table *t, const void *row);
+/* Write the pending rows with one write(2); 0 or -errno. */
+int sts_table_flush(struct sts_table *t);
+/* Flush and close; 0 or -errno (NULL is fine). */
+int sts_table_close(struct sts_table *t);
+
+/* The same, into a buffer: the header line / one row line (CRLF-terminated);
+ * cell and esc are scratch buffers. */
+void sts_table_header(struct sts_buf *b, struct sts_buf *esc, const struct sts_column *cols,
+                      size_t ncols);
+void sts_table_render(struct sts_buf *b, struct sts_buf *cell, struct sts_buf *esc,
+                      const struct sts_column *cols, size_t ncols, const void *row);
+
+/* Create (truncate) DIR/NAME for an output file: the fd, or -1 with
+ * "PATH: reason" in err. path (may be NULL) receives the full path. */
+int sts_output_create(const char *dir, const char *name, char *path, size_t pathlen, char *err,
+                      size_t errlen);
+
+#endif

@@ -1,0 +1,77 @@
+/*
+ * A keyed run-wide cache with waiters and bounded FIFO eviction, the shape
+ * shared by the MX address cache (probes/mxcache.c) and the SMTP result
+ * cache (probes/smtp_cache.c): the first job that asks for a key starts the
+ * work, jobs that ask while it runs wait on the entry, later ones get the
+ * finished value at once. Finished entries beyond `max` leave oldest first
+ * (the drop callback frees them; users refcount what records still hold).
+ *
+ * Intrusive: the user's entry embeds a `struct sts_cache_entry` and each
+ * waiting party a `struct sts_cache_waiter`, so joining costs no allocation.
+ */
+#ifndef STSSCAN_CACHE_H
+#define STSSCAN_CACHE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "htab.h"
+#include "queue.h"
+
+enum sts_cache_how {
+    STS_CACHE_STARTED = 0, /* this request started the work */
+    STS_CACHE_JOINED,      /* waited for work another request started */
+    STS_CACHE_HIT,         /* the value was already final */
+};
+
+struct sts_cache_entry {
+    struct sts_hnode node;    /* in the table while in_table */
+    struct sts_queue fifo;    /* finished entries in the table, oldest first */
+    struct sts_queue waiters;
+    const char *key;          /* owned by the user's entry, stable while it lives */
+    uint64_t uses;            /* requests it answered: started, joined or hit */
+    bool done, in_table;
+};
+
+struct sts_cache_waiter;
+typedef void (*sts_cache_cb)(struct sts_cache_waiter *w, struct sts_cache_entry *e,
+                             enum sts_cache_how how);
+struct sts_cache_waiter {
+    struct sts_queue link;
+    sts_cache_cb cb;
+    enum sts_cache_how how;
+};
+
+struct sts_cache_stats {
+    uint64_t started, joined, hits;
+    uint64_t evicted;
+};
+
+struct sts_cache {
+    struct sts_htab tab;
+    struct sts_queue fifo;
+    size_t max;
+    void (*drop)(struct sts_cache_entry *e, void *arg); /* the entry leaves for good */
+    void *arg;
+    struct sts_cache_stats st;
+};
+
+int sts_cache_init(struct sts_cache *c, size_t max, void (*drop)(struct sts_cache_entry *, void *),
+                   void *arg);
+/* Look key up: a finished entry calls w->cb(HIT) before returning true; a
+ * running one queues w (JOINED) and returns true; false when absent (the
+ * caller then creates an entry and calls sts_cache_start). */
+bool sts_cache_join(struct sts_cache *c, const char *key, uint64_t hash, struct sts_cache_waiter *w);
+/* Register a new running entry; w (may be NULL) waits on it as STARTED.
+ * cached == false keeps it out of the table (no deduplication): it is
+ * dropped as soon as it is done. */
+void sts_cache_start(struct sts_cache *c, struct sts_cache_entry *e, const char *key,
+                     uint64_t hash, bool cached, struct sts_cache_waiter *w);
+/* The entry's value is final: wake its waiters in arrival order, then keep it
+ * (evicting the oldest beyond max) or drop it. */
+void sts_cache_done(struct sts_cache *c, struct sts_cache_entry *e);
+/* End of run: drop every entry. Call it only when no entry is running (the
+ * scan ends after its last job, and every job waits for its entries). */
+void sts_cache_free(struct sts_cache *c);
+
+#endif
