@@ -215,8 +215,8 @@ static void full_free(struct full *f)
 }
 
 /* Write every table of the newest scan, printing the summary as it goes. */
-static int write_tables(const char *dir, struct scan *scans, int n, struct full *f,
-                        bool geo_wanted, char *err, size_t errlen)
+static int write_tables(const char *dir, struct scan *scans, int n, struct full *f, char *err,
+                        size_t errlen)
 {
     struct scan *s = &scans[n - 1];
     FILE *out = stdout;
@@ -243,7 +243,7 @@ static int write_tables(const char *dir, struct scan *scans, int n, struct full 
     if (f->geo) {
         if (ana_geo_write(f->geo, dir, out, TOP, err, errlen))
             return -1;
-    } else if (!geo_wanted) {
+    } else {
         fprintf(out, "\nCountries and ASNs: not written (no --geoip-db / --asn-db given)\n");
     }
     if (ana_table2_write(&f->table2, dir, out, 40, err, errlen))
@@ -362,7 +362,7 @@ int sts_cmd_analyze(int argc, char **argv)
     if (n > 1)
         printf("  (the newest of %d scans; trend.csv covers all of them)\n", n);
     printf("\n");
-    rc = write_tables(dir, scans, n, &f, geoip || asndb, err, sizeof err);
+    rc = write_tables(dir, scans, n, &f, err, sizeof err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     if (!rc)

@@ -128,6 +128,21 @@ def main():
     check(p.returncode == 1 and "failed (exit status 1)" in p.stdout,
           "a failing report script: exit 1 and a message")
 
+    # the installed layout (a package's /usr/bin/stsscan, /usr/share/stsscan/analysis) wins
+    # over the source tree the binary was built from
+    inst = fresh(os.path.join(work, "inst"))
+    os.makedirs(os.path.join(inst, "bin"))
+    mod = os.path.join(inst, "share", "stsscan", "analysis")
+    os.makedirs(mod)
+    shutil.copy(stsscan, os.path.join(inst, "bin", "stsscan"))
+    with open(os.path.join(mod, "report.py"), "w") as f:
+        f.write("import sys\nopen(sys.argv[1] + '/report.html', 'w').write('installed module')\n")
+    o = os.path.join(work, "installed")
+    p = run([os.path.join(inst, "bin", "stsscan"), "analyze", "-o", o, scan],
+            env={"STSSCAN_ANALYSIS_DIR": ""})
+    check(p.returncode == 0 and read(os.path.join(o, "report.html")) == "installed module",
+          "the module in <bin>/../share/stsscan/analysis is used")
+
     # two scans: the trend chart joins the page
     a, b = os.path.join(work, "scanA"), os.path.join(work, "scanB")
     for d, src in ((a, os.path.join(FIXTURES, "tables", "results.ndjson")),
