@@ -3,8 +3,11 @@
  * registry and the writers, and assembles a scan from them; every command
  * is a small function over those tables.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../analysis/analysis.h"
 #include "../output/ndjson.h"
@@ -82,8 +85,20 @@ static const struct command {
     {"version", cmd_version, "print the version and the schema version"},
 };
 
+/* Started with stdin, stdout or stderr closed (`>&- 2>&-`), the next open()
+ * would take that number: libuv's signal pipe would become "stderr" and a
+ * diagnostic would be written into it. Park /dev/null there first. */
+static void guard_std_fds(void)
+{
+    for (int fd = 0; fd <= 2; fd++)
+        if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
+            open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) < 0)
+            _exit(125); /* nothing to report on: every standard stream is gone */
+}
+
 int main(int argc, char **argv)
 {
+    guard_std_fds();
     const char *cmd = argc > 1 ? argv[1] : "";
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(cmd, commands[i].name) == 0)

@@ -20,7 +20,7 @@ static inline void sts_cell_str(struct sts_buf *b, const char *s)
 }
 static inline void sts_cell_u64(struct sts_buf *b, uint64_t v)
 {
-    sts_buf_printf(b, "%llu", (unsigned long long)v);
+    sts_buf_uint(b, v);
 }
 /* "true" / "false", or empty when !known */
 static inline void sts_cell_bool(struct sts_buf *b, bool known, bool v)

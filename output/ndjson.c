@@ -17,6 +17,7 @@
 
 struct ndjson {
     int fd;
+    long long end, prev; /* length of the file now, and before the last record */
     const struct sts_plugins *pl;
     struct sts_buf buf;
 };
@@ -69,7 +70,11 @@ static void *nd_open(struct sts_ctx *ctx, char *err, size_t errlen)
     struct ndjson *n = calloc(1, sizeof *n);
     if (!n)
         return NULL;
-    n->fd = sts_output_create(ctx->opts->out_dir, "results.ndjson", NULL, 0, err, errlen);
+    n->fd = sts_opts_to_stdout(ctx->opts)
+                ? dup(1)
+                : sts_output_create(ctx->opts->out_dir, "results.ndjson", NULL, 0, err, errlen);
+    if (n->fd < 0 && sts_opts_to_stdout(ctx->opts))
+        snprintf(err, errlen, "stdout: %s", strerror(errno));
     if (n->fd < 0) {
         free(n);
         return NULL;
@@ -85,7 +90,17 @@ static int nd_write(void *st, const struct sts_record *r)
     sts_record_json(&n->buf, n->pl, r);
     if (n->buf.oom)
         return -ENOMEM;
-    return sts_buf_write_fd(&n->buf, n->fd);
+    n->prev = n->end;
+    return sts_buf_write_whole(&n->buf, n->fd, &n->end);
+}
+
+static void nd_undo(void *st)
+{
+    struct ndjson *n = st;
+    if (n->end != n->prev && ftruncate(n->fd, (off_t)n->prev) == 0) {
+        lseek(n->fd, (off_t)n->prev, SEEK_SET);
+        n->end = n->prev;
+    }
 }
 
 static int nd_close(void *st)
@@ -98,4 +113,4 @@ static int nd_close(void *st)
 }
 
 const struct sts_output sts_output_ndjson = {
-    .name = "ndjson", .open = nd_open, .write = nd_write, .close = nd_close};
+    .name = "ndjson", .open = nd_open, .write = nd_write, .undo = nd_undo, .close = nd_close};

@@ -42,6 +42,8 @@ static void counts(struct sts_jsonw *w, const struct sts_ctx *ctx)
     sts_jw_uint(w, c->input_errors);
     sts_jw_key(w, "duplicates");
     sts_jw_uint(w, c->duplicates);
+    sts_jw_key(w, "unwritten"); /* finished after an output failed: not in the files */
+    sts_jw_uint(w, c->unwritten);
     for (int i = 0; i < ctx->nprobes; i++) {
         const struct sts_probe *p = ctx->probes[i];
         if (p->stats_json && ctx->state[p->id])
@@ -79,12 +81,18 @@ static void resolver_stats(struct sts_jsonw *w, const struct sts_ctx *ctx)
     sts_jw_uint(w, rs.failed);
     sts_jw_key(w, "timeouts");
     sts_jw_uint(w, rs.timeouts);
+    sts_jw_key(w, "unreachable"); /* local: the resolver could not be reached */
+    sts_jw_uint(w, rs.unreachable);
+    sts_jw_key(w, "starved"); /* local: a socket had to wait for a descriptor */
+    sts_jw_uint(w, rs.starved);
     sts_jw_end(w);
 }
 
 int sts_runmeta_write(struct sts_ctx *ctx, int status)
 {
     const struct sts_opts *o = ctx->opts;
+    if (sts_opts_to_stdout(o))
+        return 0; /* -o -: the records are the only output (documented in --help) */
     struct sts_buf b;
     struct sts_jsonw w;
     sts_buf_init(&b);
@@ -98,6 +106,8 @@ int sts_runmeta_write(struct sts_ctx *ctx, int status)
     sts_jw_str(&w, STS_SCHEMA_VERSION);
     sts_jw_key(&w, "status");
     sts_jw_str(&w, sts_run_status_name((enum sts_run_status)status));
+    sts_jw_key(&w, "error"); /* why a failed scan failed */
+    sts_jw_str(&w, ctx->fatal ? ctx->fatal_msg : NULL);
     time_key(&w, "started", ctx->started);
     time_key(&w, "finished", ctx->finished);
     if (ctx->finished > 0) {
@@ -130,9 +140,16 @@ int sts_runmeta_write(struct sts_ctx *ctx, int status)
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     int rc = 0;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0 || b.oom || sts_buf_write_fd(&b, fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
-        rc = -errno;
-        fprintf(stderr, "stsscan: cannot write %s: %s\n", path, strerror(errno));
+    if (fd < 0 || b.oom || (rc = sts_buf_write_fd(&b, fd)) < 0 || close(fd) < 0 ||
+        rename(tmp, path) < 0) {
+        rc = rc < 0 ? rc : b.oom ? -ENOMEM : -errno;
+        if (fd >= 0)
+            unlink(tmp); /* never leave a partial run.json.tmp behind */
+        /* the previous run.json (if any) stays; say on stderr what it cannot */
+        fprintf(stderr, "stsscan: cannot write %s: %s (scan %s%s%s, %llu records written)\n", path,
+                strerror(-rc), sts_run_status_name((enum sts_run_status)status),
+                ctx->fatal ? ": " : "", ctx->fatal ? ctx->fatal_msg : "",
+                (unsigned long long)ctx->counts.records);
     }
     sts_buf_free(&b);
     return rc;

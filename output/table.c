@@ -11,9 +11,11 @@
 
 struct sts_table {
     int fd;
+    long long end, prev; /* length of the file now, and before the last flush */
     const struct sts_column *cols;
     size_t ncols;
-    struct sts_buf rows, cell, esc;
+    bool raw;
+    struct sts_buf rows, cell;
     int err; /* first write error (-errno), sticky */
 };
 
@@ -32,48 +34,33 @@ int sts_output_create(const char *dir, const char *name, char *path, size_t path
     return fd;
 }
 
-/* One quoted cell (RFC 4180): the raw bytes as text (sts_text_escape), every
- * quote doubled. esc is scratch space. */
-static void quoted(struct sts_buf *b, struct sts_buf *esc, const void *s, size_t n)
-{
-    sts_buf_reset(esc);
-    sts_text_escape(esc, s, n);
-    if (esc->oom)
-        b->oom = 1;
-    sts_buf_addc(b, '"');
-    const char *p = esc->data, *end = esc->data + esc->len;
-    for (const char *q; p < end; p = q + 1) {
-        q = memchr(p, '"', (size_t)(end - p));
-        if (!q) {
-            sts_buf_add(b, p, (size_t)(end - p));
-            break;
-        }
-        sts_buf_add(b, p, (size_t)(q - p) + 1);
-        sts_buf_addc(b, '"');
-    }
-    sts_buf_addc(b, '"');
-}
-
-void sts_table_header(struct sts_buf *b, struct sts_buf *esc, const struct sts_column *cols,
-                      size_t ncols)
+void sts_table_header(struct sts_buf *b, const struct sts_column *cols, size_t ncols)
 {
     for (size_t i = 0; i < ncols; i++) {
         if (i)
             sts_buf_addc(b, ',');
-        quoted(b, esc, cols[i].name, strlen(cols[i].name));
+        sts_csv_cell(b, cols[i].name, strlen(cols[i].name), false);
     }
     sts_buf_add(b, "\r\n", 2);
 }
 
-void sts_table_render(struct sts_buf *b, struct sts_buf *cell, struct sts_buf *esc,
-                      const struct sts_column *cols, size_t ncols, const void *row)
+/* OWASP's advice against CSV formula injection: a cell a spreadsheet would
+ * evaluate gets a leading apostrophe, which spreadsheets show as text. */
+static bool formula_like(const struct sts_buf *cell)
+{
+    return cell->len > 0 && strchr("=+-@\t\r", cell->data[0]) != NULL;
+}
+
+void sts_table_render(struct sts_buf *b, struct sts_buf *cell, const struct sts_column *cols,
+                      size_t ncols, bool raw, const void *row)
 {
     for (size_t i = 0; i < ncols; i++) {
         sts_buf_reset(cell);
         cols[i].cell(cell, row);
         if (i)
             sts_buf_addc(b, ',');
-        quoted(b, esc, cell->data, cell->len);
+        sts_csv_cell(b, cell->data, cell->len,
+                     !raw && (cols[i].flags & STS_COL_TEXT) && formula_like(cell));
         if (cell->oom)
             b->oom = 1;
     }
@@ -81,7 +68,7 @@ void sts_table_render(struct sts_buf *b, struct sts_buf *cell, struct sts_buf *e
 }
 
 struct sts_table *sts_table_open(const char *dir, const char *file, const struct sts_column *cols,
-                                 size_t ncols, char *err, size_t errlen)
+                                 size_t ncols, bool raw, char *err, size_t errlen)
 {
     char path[4096];
     struct sts_table *t = calloc(1, sizeof *t);
@@ -91,12 +78,13 @@ struct sts_table *sts_table_open(const char *dir, const char *file, const struct
     }
     t->cols = cols;
     t->ncols = ncols;
+    t->raw = raw;
     t->fd = sts_output_create(dir, file, path, sizeof path, err, errlen);
     if (t->fd < 0) {
         free(t);
         return NULL;
     }
-    sts_table_header(&t->rows, &t->esc, cols, ncols);
+    sts_table_header(&t->rows, cols, ncols);
     if (sts_table_flush(t) < 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(-t->err));
         sts_table_close(t);
@@ -107,20 +95,29 @@ struct sts_table *sts_table_open(const char *dir, const char *file, const struct
 
 void sts_table_add(struct sts_table *t, const void *row)
 {
-    sts_table_render(&t->rows, &t->cell, &t->esc, t->cols, t->ncols, row);
+    sts_table_render(&t->rows, &t->cell, t->cols, t->ncols, t->raw, row);
 }
 
 int sts_table_flush(struct sts_table *t)
 {
     if (t->rows.oom && !t->err)
         t->err = -ENOMEM;
+    t->prev = t->end;
     if (!t->err && t->rows.len) {
-        int rc = sts_buf_write_fd(&t->rows, t->fd);
+        int rc = sts_buf_write_whole(&t->rows, t->fd, &t->end);
         if (rc < 0)
             t->err = rc;
     }
     sts_buf_reset(&t->rows);
     return t->err;
+}
+
+void sts_table_undo(struct sts_table *t)
+{
+    if (t && t->end != t->prev && ftruncate(t->fd, (off_t)t->prev) == 0) {
+        lseek(t->fd, (off_t)t->prev, SEEK_SET);
+        t->end = t->prev;
+    }
 }
 
 int sts_table_close(struct sts_table *t)
@@ -132,7 +129,6 @@ int sts_table_close(struct sts_table *t)
         rc = -errno;
     sts_buf_free(&t->rows);
     sts_buf_free(&t->cell);
-    sts_buf_free(&t->esc);
     free(t);
     return rc;
 }

@@ -9,28 +9,31 @@
 #ifndef STSSCAN_TABLE_H
 #define STSSCAN_TABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "../scanner/core.h"
 
 struct sts_table;
 
-/* Create (truncate) DIR/FILE and write the header; NULL with "PATH: reason" in err. */
+/* Create (truncate) DIR/FILE and write the header; NULL with "PATH: reason" in
+ * err. raw: STS_COL_TEXT cells are written as they are (--csv-raw). */
 struct sts_table *sts_table_open(const char *dir, const char *file, const struct sts_column *cols,
-                                 size_t ncols, char *err, size_t errlen);
+                                 size_t ncols, bool raw, char *err, size_t errlen);
 /* Append the row of `row` to the pending rows. */
 void sts_table_add(struct sts_table *t, const void *row);
 /* Write the pending rows with one write(2); 0 or -errno. */
 int sts_table_flush(struct sts_table *t);
+/* Cut the rows of the last flush back out of the file. */
+void sts_table_undo(struct sts_table *t);
 /* Flush and close; 0 or -errno (NULL is fine). */
 int sts_table_close(struct sts_table *t);
 
 /* The same, into a buffer: the header line / one row line (CRLF-terminated);
- * cell and esc are scratch buffers. */
-void sts_table_header(struct sts_buf *b, struct sts_buf *esc, const struct sts_column *cols,
-                      size_t ncols);
-void sts_table_render(struct sts_buf *b, struct sts_buf *cell, struct sts_buf *esc,
-                      const struct sts_column *cols, size_t ncols, const void *row);
+ * cell is a scratch buffer. */
+void sts_table_header(struct sts_buf *b, const struct sts_column *cols, size_t ncols);
+void sts_table_render(struct sts_buf *b, struct sts_buf *cell, const struct sts_column *cols,
+                      size_t ncols, bool raw, const void *row);
 
 /* Create (truncate) DIR/NAME for an output file: the fd, or -1 with
  * "PATH: reason" in err. path (may be NULL) receives the full path. */

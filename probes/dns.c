@@ -247,6 +247,12 @@ static void on_mx(struct sts_dnsq *q, const struct sts_dnsmsg *m, const char *fi
 
 /* ---- stage ---------------------------------------------------------------- */
 
+/* the MX and TLSA lookups go through the scan's resolver: nothing of its own */
+static unsigned dns_fds(const struct sts_opts *o)
+{
+    return 0;
+}
+
 static int dns_init(struct sts_ctx *ctx, void **state, char *err, size_t errlen)
 {
     struct sts_dns_state *st = calloc(1, sizeof *st);
@@ -306,6 +312,7 @@ const struct sts_probe sts_probe_dns = {
     .name = "dns",
     .help = "TXT _mta-sts and _smtp._tls, MX (+ A/AAAA of every MX host), A/AAAA mta-sts.D",
     .id = STS_STAGE_DNS,
+    .fds = dns_fds,
     .init = dns_init,
     .start = dns_start,
     .free_state = dns_free_state,

@@ -39,8 +39,8 @@ static sts_err map_ares(int status)
     case ARES_EBADRESP:
     case ARES_EFORMERR:
         return STS_E_DNS_FORMERR;
-    case ARES_ENOMEM:
-        return STS_E_INTERNAL;
+    case ARES_ENOMEM: /* also: no socket, even after waiting (scanner/resolver.c) */
+        return STS_E_LOCAL_RESOURCES;
     default:
         return STS_E_DNS_OTHER;
     }

@@ -50,6 +50,8 @@ struct fetch {
     uint64_t start_ms;          /* uv_now at start */
     sts_err abort_reason;
     bool too_large, hdr_too_large;
+    int sock_errno;             /* a socket() curl asked for failed for lack of resources */
+    int retries;                /* times it waited for a descriptor and started again */
     bool tcp_up;                /* a socket was connected at the connect deadline */
     curl_socket_t fds[4];       /* sockets curl opened (happy eyeballs: several) */
     int nfds;
@@ -72,61 +74,17 @@ static double info_ms(CURL *e, CURLINFO what)
     return (double)us / 1000.0;
 }
 
-/* Map a finished transfer onto status + reason (the first layer that failed). */
+/* What the transfer saw besides curl's code (for sts_policy_classify). */
 static void classify(struct fetch *f, CURLcode rc)
 {
-    struct sts_policy_result *p = f->p;
-    if (f->abort_reason != STS_OK) {
-        bool to = f->abort_reason == STS_E_POLICY_CONNECT_TIMEOUT ||
-                  f->abort_reason == STS_E_POLICY_TLS_TIMEOUT;
-        sts_policy_fail(p, to ? STS_PST_TIMEOUT : STS_PST_ERROR, f->abort_reason);
-        return;
-    }
-    switch (rc) {
-    case CURLE_OK:
-        if (p->http_status == 200)
-            p->status = STS_PST_OK; /* refined by evaluate_body */
-        else if (p->http_status >= 300 && p->http_status < 400)
-            sts_policy_fail(p, STS_PST_HTTP_ERROR, STS_E_POLICY_REDIRECT);
-        else
-            sts_policy_fail(p, STS_PST_HTTP_ERROR, STS_E_POLICY_HTTP_STATUS);
-        return;
-    case CURLE_WRITE_ERROR:
-    case CURLE_FILESIZE_EXCEEDED:
-        if (f->too_large || rc == CURLE_FILESIZE_EXCEEDED)
-            sts_policy_fail(p, STS_PST_TOO_LARGE, STS_E_POLICY_TOO_LARGE);
-        else if (f->hdr_too_large)
-            sts_policy_fail(p, STS_PST_HTTP_ERROR, STS_E_POLICY_HEADERS_TOO_LARGE);
-        else
-            sts_policy_fail(p, STS_PST_ERROR, STS_E_INTERNAL);
-        return;
-    case CURLE_OPERATION_TIMEDOUT:
-        /* curl 7.88 reports the TCP connect time only once TLS is up too, so
-         * whether TCP was up comes from our own check at the connect deadline */
-        if ((sts_now() - f->t_start) * 1000.0 >= f->ps->ctx->opts->policy_timeout_ms - 5 ||
-            p->tls_ms >= 0)
-            sts_policy_fail(p, STS_PST_TIMEOUT, STS_E_POLICY_TIMEOUT);
-        else
-            sts_policy_fail(p, STS_PST_TIMEOUT, f->tcp_up ? STS_E_POLICY_TLS_TIMEOUT
-                                               : STS_E_POLICY_CONNECT_TIMEOUT);
-        return;
-    case CURLE_OUT_OF_MEMORY:
-    case CURLE_COULDNT_RESOLVE_HOST: /* our address list did not apply: a bug */
-    case CURLE_ABORTED_BY_CALLBACK:
-        sts_policy_fail(p, STS_PST_ERROR, f->abort_reason ? f->abort_reason : STS_E_INTERNAL);
-        return;
-    default:
-        break;
-    }
     long oserr = 0;
     curl_easy_getinfo(f->easy, CURLINFO_OS_ERRNO, &oserr);
-    if (rc == CURLE_COULDNT_CONNECT)
-        sts_policy_fail(p, STS_PST_CONNECT_ERROR, oserr == ECONNREFUSED ? STS_E_POLICY_CONNECT_REFUSED
-                                                             : STS_E_POLICY_CONNECT_FAILED);
-    else if (p->tls_ms < 0)
-        sts_policy_fail(p, STS_PST_TLS_ERROR, STS_E_POLICY_TLS_FAILED);
-    else
-        sts_policy_fail(p, STS_PST_HTTP_ERROR, STS_E_POLICY_HTTP_PROTOCOL);
+    struct sts_fetch_outcome o = {
+        .rc = (int)rc, .abort_reason = f->abort_reason, .too_large = f->too_large,
+        .hdr_too_large = f->hdr_too_large, .tcp_up = f->tcp_up, .starved = f->sock_errno != 0,
+        .os_errno = oserr, .errbuf = f->errbuf,
+        .whole_timeout = (sts_now() - f->t_start) * 1000.0 >= f->ps->ctx->opts->policy_timeout_ms - 5};
+    sts_policy_classify(f->p, &o);
 }
 
 static void start_fetch(struct fetch *f);
@@ -136,12 +94,46 @@ static void free_fetch(uv_handle_t *h)
     free(h->data);
 }
 
+static bool resource_errno(int e)
+{
+    return e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM;
+}
+
+#define RETRY_MS 50
+#define RETRY_MAX 200 /* 10 s without a descriptor: a local failure, recorded as such */
+
+static void on_retry(uv_timer_t *t)
+{
+    struct fetch *f = t->data;
+    sts_connlimit_submit(f->ps->lim, &f->req);
+}
+
+/* The scanner had no descriptor for the connection: back-pressure. Give the
+ * slot back, wait for descriptors to be freed, and start again. */
+static bool retry_later(struct fetch *f, CURLcode rc)
+{
+    if (rc != CURLE_COULDNT_CONNECT || !f->sock_errno || f->retries >= RETRY_MAX ||
+        f->ps->ctx->interrupted)
+        return false;
+    f->retries++;
+    curl_easy_cleanup(f->easy); /* already out of the multi handle */
+    f->easy = NULL;
+    f->sock_errno = 0;
+    f->nfds = 0;
+    f->errbuf[0] = '\0';
+    sts_connlimit_done(f->ps->lim, f->req.ip);
+    uv_timer_start(&f->watchdog, on_retry, RETRY_MS, 0);
+    return true;
+}
+
 /* Every fetch ends here exactly once (curl done, watchdog abort, or setup failure). */
 static void complete(struct fetch *f, CURLcode rc)
 {
     struct pstate *ps = f->ps;
     struct sts_policy_result *p = f->p;
     uv_timer_stop(&f->watchdog);
+    if (f->easy && retry_later(f, rc))
+        return;
     if (f->easy) {
         long code = 0, ver = 0, port = 0;
         char *ip = NULL;
@@ -314,6 +306,8 @@ static curl_socket_t open_cb(void *arg, curlsocktype purpose, struct curl_sockad
     curl_socket_t s = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
     if (s != CURL_SOCKET_BAD && f->nfds < 4)
         f->fds[f->nfds++] = s;
+    if (s == CURL_SOCKET_BAD && resource_errno(errno))
+        f->sock_errno = errno;
     return s;
 }
 
@@ -516,6 +510,13 @@ static void on_done(CURL *easy, CURLcode rc, void *arg)
     complete(arg, rc);
 }
 
+/* a transfer may hold two sockets while happy eyeballs races IPv4 and IPv6;
+ * the multi handle keeps a wakeup socket pair */
+static unsigned policy_fds(const struct sts_opts *o)
+{
+    return 2u * (unsigned)o->policy_max_conns + 2;
+}
+
 static int policy_init(struct sts_ctx *ctx, void **state, char *err, size_t errlen)
 {
     const curl_version_info_data *vi = curl_version_info(CURLVERSION_NOW);
@@ -573,6 +574,7 @@ const struct sts_probe sts_probe_policy = {
     .help = "HTTPS GET of the MTA-STS policy (RFC 8461 3.3), grammar, MX coverage, consistency",
     .id = STS_STAGE_POLICY,
     .requires = 1u << STS_STAGE_DNS,
+    .fds = policy_fds,
     .init = policy_init,
     .start = policy_start,
     .free_state = policy_free_state,

@@ -76,6 +76,21 @@ static inline const struct sts_policy_result *sts_policy_of(const struct sts_rec
 /* probes/policy_eval.c (pure) */
 void sts_policy_add_finding(struct sts_policy_result *p, sts_err e); /* once per code */
 void sts_policy_fail(struct sts_policy_result *p, enum sts_policy_status st, sts_err e);
+/* What a finished transfer saw, for sts_policy_classify. */
+struct sts_fetch_outcome {
+    int rc;                /* the CURLcode */
+    sts_err abort_reason;  /* our own abort (connect/TLS deadline, interrupted), or STS_OK */
+    bool too_large, hdr_too_large; /* our body / header caps stopped it */
+    bool tcp_up;           /* a socket was connected at the connect deadline */
+    bool starved;          /* a socket could not be opened for lack of descriptors */
+    bool whole_timeout;    /* --policy-timeout elapsed */
+    long os_errno;         /* CURLINFO_OS_ERRNO */
+    const char *errbuf;    /* curl's error text */
+};
+/* Map a finished transfer onto status + reason: the first layer that failed.
+ * `internal` only for the scanner's own invariants; its own resources are
+ * `local_resources`, never the target's. */
+void sts_policy_classify(struct sts_policy_result *p, const struct sts_fetch_outcome *o);
 /* Certificate findings; true when a sender rejects it (*first = the first code). */
 bool sts_policy_judge_cert(struct sts_policy_result *p, sts_err *first);
 /* HTTP 200 body: content type, grammar, strict/lax, status, MX coverage vs d->mx. */

@@ -10,8 +10,7 @@
 
 static const char *const hdr_keys[STS_PH__COUNT] = {
     "content_type", "content_length", "transfer_encoding", "content_encoding",
-    "location", "server", "cache_control", "last_modified"};
-
+    "location",     "server",         "cache_control",     "last_modified"};
 
 static void parsed(struct sts_jsonw *w, const struct sts_policy *pol)
 {
@@ -283,8 +282,14 @@ static void uncovered(struct sts_buf *b, const struct sts_policy_result *p, bool
         if ((strict ? p->cover[i].strict_idx : p->cover[i].lax_idx) < 0)
             sts_buf_printf(b, "%s%s", n++ ? " " : "", p->mx_host[i]);
 }
-static void c_uncovered(struct sts_buf *b, const void *r) { uncovered(b, P(r), false); }
-static void c_uncovered_strict(struct sts_buf *b, const void *r) { uncovered(b, P(r), true); }
+static void c_uncovered(struct sts_buf *b, const void *r)
+{
+    uncovered(b, P(r), false);
+}
+static void c_uncovered_strict(struct sts_buf *b, const void *r)
+{
+    uncovered(b, P(r), true);
+}
 static void c_findings(struct sts_buf *b, const void *r)
 {
     if (P(r))
@@ -307,29 +312,33 @@ static void c_total(struct sts_buf *b, const void *r)
 }
 
 const struct sts_column sts_policy_columns[] = {
-    {"policy_status", "outcome of the fetch (vocabulary `policy_status`)", c_status},
-    {"policy_reason", "the first thing a strict sender objects to (error code)", c_reason},
-    {"policy_strict", "an RFC-exact sender would use this policy", c_strict},
-    {"policy_lax", "a tolerant sender would use this policy", c_lax},
-    {"policy_mode", "enforce, testing or none (empty when not parsed or invalid)", c_mode},
-    {"policy_max_age", "max_age in seconds (clamped to one year)", c_max_age},
-    {"policy_mx", "the mx patterns, space-separated", c_mx},
-    {"policy_http_status", "HTTP status of the response", c_http_status},
-    {"policy_content_type", "Content-Type of the response as sent", c_ctype},
-    {"policy_bytes", "body bytes received (kept up to 64 KiB)", c_bytes},
-    {"policy_tls_version", "TLS version of the policy host", c_tls_version},
-    {"policy_cert_valid", "the certificate chains, matches mta-sts.D and is current",
-     c_cert_valid},
-    {"policy_cert_not_after", "end of the policy host certificate's validity", c_not_after},
-    {"mx_uncovered", "MX hosts no usable mx pattern matches, space-separated", c_uncovered},
-    {"mx_uncovered_strict", "MX hosts no finding-free mx pattern matches", c_uncovered_strict},
-    {"policy_findings", "every finding code of the fetch and policy, space-separated",
-     c_findings},
-    {"policy_sha256", "SHA-256 of the body (with policy_txt_id: a policy changed under the same "
-                      "id)", c_sha256},
-    {"policy_txt_id", "the TXT id seen in the same scan", c_txt_id},
-    {"policy_total_ms", "duration of the whole fetch", c_total},
-    {NULL, NULL, NULL},
+    {"policy_status", "outcome of the fetch (vocabulary `policy_status`)", c_status, 0},
+    {"policy_reason", "the first thing a strict sender objects to (error code)", c_reason, 0},
+    {"policy_strict", "an RFC-exact sender would use this policy", c_strict, 0},
+    {"policy_lax", "a tolerant sender would use this policy", c_lax, 0},
+    {"policy_mode", "enforce, testing or none (empty when not parsed or invalid)", c_mode, 0},
+    {"policy_max_age", "max_age in seconds (clamped to one year)", c_max_age, 0},
+    {"policy_mx", "the mx patterns, space-separated", c_mx, STS_COL_TEXT},
+    {"policy_http_status", "HTTP status of the response", c_http_status, 0},
+    {"policy_content_type", "Content-Type of the response as sent", c_ctype, STS_COL_TEXT},
+    {"policy_bytes", "body bytes received (kept up to 64 KiB)", c_bytes, 0},
+    {"policy_tls_version", "TLS version of the policy host", c_tls_version, 0},
+    {"policy_cert_valid", "the certificate chains, matches mta-sts.D and is current", c_cert_valid,
+     0},
+    {"policy_cert_not_after", "end of the policy host certificate's validity", c_not_after, 0},
+    {"mx_uncovered", "MX hosts no usable mx pattern matches, space-separated", c_uncovered,
+     STS_COL_TEXT},
+    {"mx_uncovered_strict", "MX hosts no finding-free mx pattern matches", c_uncovered_strict,
+     STS_COL_TEXT},
+    {"policy_findings", "every finding code of the fetch and policy, space-separated", c_findings,
+     0},
+    {"policy_sha256",
+     "SHA-256 of the body (with policy_txt_id: a policy changed under the same "
+     "id)",
+     c_sha256, 0},
+    {"policy_txt_id", "the TXT id seen in the same scan", c_txt_id, STS_COL_TEXT},
+    {"policy_total_ms", "duration of the whole fetch", c_total, 0},
+    {NULL, NULL, NULL, 0},
 };
 
 /* ---- run statistics ---------------------------------------------------------- */

@@ -208,6 +208,12 @@ static void smtp_start(struct sts_job *job, void *state)
     sjob_unref(sj);
 }
 
+/* one socket per session, and the two files it writes */
+static unsigned smtp_fds(const struct sts_opts *o)
+{
+    return (unsigned)o->smtp_max_conns + 2;
+}
+
 static int smtp_init(struct sts_ctx *ctx, void **state, char *err, size_t errlen)
 {
     const struct sts_opts *o = ctx->opts;
@@ -217,8 +223,9 @@ static int smtp_init(struct sts_ctx *ctx, void **state, char *err, size_t errlen
         return -1;
     }
     *state = st;
+    st->ctx = ctx;
     st->ssl = sts_tls_client_ctx(o->ca_file, err, errlen);
-    if (!st->ssl || sts_smtp_files_open(st, o->out_dir, err, errlen) < 0)
+    if (!st->ssl || sts_smtp_files_open(st, o, err, errlen) < 0)
         return -1;
     struct sts_smtp_cache_opts co = {
         .max_entries = (size_t)o->smtp_cache_max, .per_ip = o->smtp_per_ip,
@@ -261,6 +268,7 @@ const struct sts_probe sts_probe_smtp = {
             "certificates, MTA-STS compliance",
     .id = STS_STAGE_SMTP,
     .requires = 1u << STS_STAGE_DNS,
+    .fds = smtp_fds,
     .init = smtp_init,
     .start = smtp_start,
     .fini = smtp_fini,
@@ -269,6 +277,7 @@ const struct sts_probe sts_probe_smtp = {
     .json = sts_smtp_json,
     .columns = sts_smtp_columns,
     .write = sts_smtp_write,
+    .undo = sts_smtp_undo,
     .tables = sts_smtp_tables,
     .stats_json = sts_smtp_stats_json,
     .summary = sts_smtp_summary,

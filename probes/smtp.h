@@ -31,9 +31,11 @@ void sts_smtp_json(struct sts_jsonw *w, const void *res);
 void sts_smtp_conn_json(struct sts_jsonw *w, const struct sts_smtp_conn *c);
 extern const struct sts_column sts_smtp_columns[];
 extern const struct sts_table_def sts_smtp_tables[];
-int sts_smtp_files_open(struct sts_smtp_state *st, const char *dir, char *err, size_t errlen);
+int sts_smtp_files_open(struct sts_smtp_state *st, const struct sts_opts *o, char *err,
+                        size_t errlen);
 int sts_smtp_write(void *state, const struct sts_record *r);
-void sts_smtp_on_final(void *state, const struct sts_smtp_conn *c, uint64_t domains);
+void sts_smtp_undo(void *state);
+void sts_smtp_on_final(void *state, const struct sts_smtp_conn *c);
 int sts_smtp_files_close(struct sts_smtp_state *st);
 void sts_smtp_stats_json(void *state, struct sts_jsonw *w);
 void sts_smtp_summary(void *state, struct sts_buf *line);

@@ -11,6 +11,8 @@
 struct entry {
     struct sts_cache_entry ce;
     struct sts_connreq req;      /* the limiter hands it back to go_session */
+    struct sts_queue starved;    /* waiting for a descriptor (c->starved) */
+    int retries;
     struct sts_smtp_cache *c;
     struct sts_smtp_conn *conn;  /* one reference held by the entry */
     char key[];                  /* "host ip": host names never hold a space */
@@ -21,15 +23,17 @@ struct sts_smtp_cache {
     struct sts_smtp_cache_opts o;
     struct sts_cache cache;
     struct sts_connlimit *lim;
-    uint64_t requests, sessions, blocklisted;
+    struct sts_queue starved;    /* sessions that found no descriptor or memory: retried */
+    uv_timer_t *retry;
+    uint64_t requests, sessions, blocklisted, waits;
 };
+
+#define RETRY_MS 50
+#define RETRY_MAX 200 /* 10 s without a descriptor: a local failure, recorded as such */
 
 static void drop(struct sts_cache_entry *ce, void *arg)
 {
-    struct sts_smtp_cache *c = arg;
     struct entry *e = STS_QUEUE_DATA(ce, struct entry, ce);
-    if (c->o.on_final && e->conn->done)
-        c->o.on_final(c->o.arg, e->conn, ce->uses);
     sts_smtp_conn_unref(e->conn);
     free(e);
 }
@@ -45,23 +49,61 @@ static void deliver(struct sts_cache_waiter *cw, struct sts_cache_entry *ce, enu
 
 /* ---- sessions through the connection limiter ------------------------------- */
 
+/* The result is final: hand it to on_final (a row of mx_hosts.csv is written
+ * now, so a killed scan keeps it), then wake the waiting domains. */
+static void finish(struct sts_smtp_cache *c, struct entry *e)
+{
+    if (c->o.on_final)
+        c->o.on_final(c->o.arg, e->conn);
+    sts_cache_done(&c->cache, &e->ce);
+}
+
 static void on_session(struct sts_smtp_conn *conn, void *arg)
 {
     struct entry *e = arg;
     /* frees the slot first: the next session for this IP may start now */
     sts_connlimit_done(e->c->lim, conn->ip);
-    sts_cache_done(&e->c->cache, &e->ce);
+    finish(e->c, e);
+}
+
+static void submit(struct sts_smtp_cache *c, struct entry *e);
+
+static void free_handle(uv_handle_t *h)
+{
+    free(h);
+}
+
+/* Back-pressure: sessions that found no descriptor wait for ones to close. */
+static void on_retry(uv_timer_t *t)
+{
+    struct sts_smtp_cache *c = t->data;
+    struct sts_queue ready, *q;
+    sts_queue_init(&ready);
+    sts_queue_move(&c->starved, &ready);
+    while ((q = sts_queue_pop(&ready)))
+        submit(c, STS_QUEUE_DATA(q, struct entry, starved));
 }
 
 static void go_session(struct sts_connreq *r)
 {
     struct entry *e = STS_QUEUE_DATA(r, struct entry, req);
     struct sts_smtp_cache *c = e->c;
-    c->sessions++;
-    if (sts_smtp_session_start(c->ctx->loop, e->conn, &c->o.sess, on_session, e) < 0) {
-        sts_connlimit_done(c->lim, e->conn->ip);
-        sts_cache_done(&c->cache, &e->ce);
+    int rc = sts_smtp_session_start(c->ctx->loop, e->conn, &c->o.sess, on_session, e);
+    if (rc == 0) {
+        c->sessions++;
+        return;
     }
+    sts_connlimit_done(c->lim, e->conn->ip);
+    if (rc == STS_SESSION_RETRY && ++e->retries <= RETRY_MAX && !c->ctx->interrupted) {
+        c->waits++;
+        sts_queue_insert_tail(&c->starved, &e->starved);
+        if (!uv_is_active((uv_handle_t *)c->retry))
+            uv_timer_start(c->retry, on_retry, RETRY_MS, 0);
+        return;
+    }
+    if (rc == STS_SESSION_RETRY)
+        sts_smtp_conn_fail(e->conn, STS_E_LOCAL_RESOURCES, "no descriptor or memory for a socket");
+    finish(c, e);
 }
 
 static void submit(struct sts_smtp_cache *c, struct entry *e)
@@ -92,13 +134,18 @@ struct sts_smtp_cache *sts_smtp_cache_new(struct sts_ctx *ctx, const struct sts_
     }
     c->ctx = ctx;
     c->o = *o;
+    sts_queue_init(&c->starved);
+    c->retry = malloc(sizeof *c->retry);
+    if (c->retry) {
+        uv_timer_init(ctx->loop, c->retry);
+        c->retry->data = c;
+    }
     struct sts_connlimit_opts lo = {.max_conns = o->max_conns, .per_ip = o->per_ip,
                                     .rate = o->rate};
     c->lim = sts_connlimit_new(ctx->loop, &lo);
-    if (!c->lim || sts_cache_init(&c->cache, o->max_entries, drop, c) < 0) {
+    if (!c->retry || !c->lim || sts_cache_init(&c->cache, o->max_entries, drop, c) < 0) {
         snprintf(err, errlen, "out of memory for the SMTP cache");
-        sts_connlimit_free(c->lim);
-        free(c);
+        sts_smtp_cache_free(c);
         return NULL;
     }
     return c;
@@ -136,7 +183,7 @@ void sts_smtp_cache_get(struct sts_smtp_cache *c, const char *host, const char *
     if (sts_blocklist_match(c->o.blocklist, ip)) {
         c->blocklisted++;
         sts_smtp_conn_fail(e->conn, STS_E_BLOCKLISTED, NULL);
-        sts_cache_done(&c->cache, &e->ce);
+        finish(c, e);
         return;
     }
     if (c->o.dane) {
@@ -154,6 +201,8 @@ void sts_smtp_cache_free(struct sts_smtp_cache *c)
         return;
     sts_cache_free(&c->cache);
     sts_connlimit_free(c->lim);
+    if (c->retry)
+        uv_close((uv_handle_t *)c->retry, free_handle);
     free(c);
 }
 
@@ -162,7 +211,8 @@ void sts_smtp_cache_stats(const struct sts_smtp_cache *c, struct sts_smtp_cache_
     struct sts_connlimit_stats ls;
     sts_connlimit_stats(c->lim, &ls);
     *s = (struct sts_smtp_cache_stats){
-        .requests = c->requests, .sessions = c->sessions, .joined = c->cache.st.joined,
+        .requests = c->requests, .sessions = c->sessions, .waits = c->waits,
+        .joined = c->cache.st.joined,
         .cached = c->cache.st.hits, .blocklisted = c->blocklisted, .evicted = c->cache.st.evicted,
         .peak_conns = ls.peak_conns, .peak_per_ip = ls.peak_per_ip};
 }

@@ -10,9 +10,9 @@
  * --smtp-rate) allows.
  *
  * Bounded: beyond max_entries the oldest finished entries leave the table
- * (records that still hold them keep them alive by reference); every entry
- * is handed to on_final when it leaves or at the end of the run (the SMTP
- * stage writes it as a row of mx_hosts.csv).
+ * (records that still hold them keep them alive by reference). Every result
+ * is handed to on_final as soon as it is final (the SMTP stage writes it as a
+ * row of mx_hosts.csv).
  */
 #ifndef STSSCAN_SMTP_CACHE_H
 #define STSSCAN_SMTP_CACHE_H
@@ -32,8 +32,8 @@ struct sts_smtp_cache_opts {
     uint16_t port;
     const struct sts_blocklist *blocklist; /* may be NULL */
     struct sts_smtp_session_opts sess;
-    /* a unique (host, IP) result leaves the cache: domains = requests it answered */
-    void (*on_final)(void *arg, const struct sts_smtp_conn *c, uint64_t domains);
+    /* a unique (host, IP) session ended (or was refused by the blocklist) */
+    void (*on_final)(void *arg, const struct sts_smtp_conn *c);
     void *arg;
 };
 
@@ -54,11 +54,12 @@ struct sts_smtp_cache *sts_smtp_cache_new(struct sts_ctx *ctx, const struct sts_
                                           char *err, size_t errlen);
 void sts_smtp_cache_get(struct sts_smtp_cache *c, const char *host, const char *ip,
                         struct sts_smtp_wait *w, sts_smtp_cache_cb cb);
-/* Hands every remaining entry to on_final and frees the cache. */
+/* Frees the cache (every session has ended: the scan ends after its last job). */
 void sts_smtp_cache_free(struct sts_smtp_cache *c);
 
 struct sts_smtp_cache_stats {
     uint64_t requests, sessions, joined, cached, blocklisted, evicted;
+    uint64_t waits; /* sessions that had to wait for a descriptor (local back-pressure) */
     uint64_t peak_conns, peak_per_ip;
 };
 void sts_smtp_cache_stats(const struct sts_smtp_cache *c, struct sts_smtp_cache_stats *s);

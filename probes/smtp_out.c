@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../output/cells.h"
 #include "../output/table.h"
@@ -60,7 +61,6 @@ static void lines(struct sts_jsonw *w, const char *key, const char *joined)
     }
     sts_jw_aend(w);
 }
-
 
 static void dane(struct sts_jsonw *w, const struct sts_dane *d)
 {
@@ -323,22 +323,26 @@ static void c_reasons(struct sts_buf *b, const void *r)
 
 const struct sts_column sts_smtp_columns[] = {
     {"smtp_status", "ok when some (MX, IP) was probed, not_run when there was nothing to probe",
-     c_status},
-    {"smtp_reason", "why not (no_mx_to_probe, null_mx, ...)", c_reason},
-    {"smtp_mx_addrs", "(MX, IP) pairs of the domain", c_addrs},
-    {"smtp_mx_probed", "(MX, IP) pairs probed (not blocklisted, IPv6 only with --ipv6)", c_probed},
-    {"smtp_starttls_ok", "(MX, IP) pairs where STARTTLS led to a TLS session", c_starttls_ok},
-    {"smtp_tls_valid", "(MX, IP) pairs a validating sender would deliver to over TLS",
-     c_tls_valid},
-    {"smtp_classes", "CLASS:COUNT of the (MX, IP) sessions (vocabulary `smtp_class`)", c_classes},
-    {"smtp_downgrade", "strongest STARTTLS-stripping evidence: strong, weak or empty",
-     c_downgrade},
-    {"smtp_compliance", "RFC 8461 4.2 with the policy: all, some, none, or empty (no enforce or "
-                        "testing policy)", c_compliance},
+     c_status, 0},
+    {"smtp_reason", "why not (no_mx_to_probe, null_mx, ...)", c_reason, 0},
+    {"smtp_mx_addrs", "(MX, IP) pairs of the domain", c_addrs, 0},
+    {"smtp_mx_probed", "(MX, IP) pairs probed (not blocklisted, IPv6 only with --ipv6)", c_probed,
+     0},
+    {"smtp_starttls_ok", "(MX, IP) pairs where STARTTLS led to a TLS session", c_starttls_ok, 0},
+    {"smtp_tls_valid", "(MX, IP) pairs a validating sender would deliver to over TLS", c_tls_valid,
+     0},
+    {"smtp_classes", "CLASS:COUNT of the (MX, IP) sessions (vocabulary `smtp_class`)", c_classes,
+     0},
+    {"smtp_downgrade", "strongest STARTTLS-stripping evidence: strong, weak or empty", c_downgrade,
+     0},
+    {"smtp_compliance",
+     "RFC 8461 4.2 with the policy: all, some, none, or empty (no enforce or "
+     "testing policy)",
+     c_compliance, 0},
     {"smtp_deliverable_mx", "MX hosts a compliant sender delivers to (empty when not judged)",
-     c_deliverable},
-    {"smtp_reasons", "distinct reasons against delivery, space-separated", c_reasons},
-    {NULL, NULL, NULL},
+     c_deliverable, 0},
+    {"smtp_reasons", "distinct reasons against delivery, space-separated", c_reasons, 0},
+    {NULL, NULL, NULL, 0},
 };
 
 /* ---- mx.csv and mx_hosts.csv --------------------------------------------------- */
@@ -356,21 +360,32 @@ struct mx_row { /* mx.csv: one (domain, MX, IP) */
 };
 struct host_row { /* mx_hosts.csv: one unique (MX host, IP) */
     struct conn_row cr;
-    uint64_t domains;
 };
 
 #define C(row) (((const struct conn_row *)(row))->c)
 #define T(row) (&C(row)->tls)
 
-static void k_class(struct sts_buf *b, const void *r) { sts_cell_str(b, sts_smtp_class_name(C(r)->cls)); }
-static void k_error(struct sts_buf *b, const void *r) { sts_cell_err(b, C(r)->err); }
-static void k_detail(struct sts_buf *b, const void *r) { sts_cell_str(b, C(r)->detail); }
+static void k_class(struct sts_buf *b, const void *r)
+{
+    sts_cell_str(b, sts_smtp_class_name(C(r)->cls));
+}
+static void k_error(struct sts_buf *b, const void *r)
+{
+    sts_cell_err(b, C(r)->err);
+}
+static void k_detail(struct sts_buf *b, const void *r)
+{
+    sts_cell_str(b, C(r)->detail);
+}
 static void k_adv(struct sts_buf *b, const void *r)
 {
     if (C(r)->ehlo.code >= 0)
         sts_cell_str(b, sts_starttls_class_name(C(r)->starttls_adv));
 }
-static void k_garbled(struct sts_buf *b, const void *r) { sts_cell_str(b, C(r)->garbled_token); }
+static void k_garbled(struct sts_buf *b, const void *r)
+{
+    sts_cell_str(b, C(r)->garbled_token);
+}
 static void k_starttls_code(struct sts_buf *b, const void *r)
 {
     if (C(r)->starttls.code >= 0)
@@ -413,91 +428,151 @@ static void k_dane_tlsa(struct sts_buf *b, const void *r)
     if (C(r)->dane.looked_up)
         sts_cell_u64(b, C(r)->dane.nrec_total);
 }
-static void k_dane_match(struct sts_buf *b, const void *r) { sts_cell_tri(b, C(r)->dane.match); }
-static void k_total(struct sts_buf *b, const void *r) { sts_cell_ms(b, C(r)->ms_total); }
+static void k_dane_match(struct sts_buf *b, const void *r)
+{
+    sts_cell_tri(b, C(r)->dane.match);
+}
+static void k_total(struct sts_buf *b, const void *r)
+{
+    sts_cell_ms(b, C(r)->ms_total);
+}
 
 #define CONN_COLUMNS                                                                               \
-    {"class", "how the STARTTLS exchange ended (vocabulary `smtp_class`)", k_class},               \
-    {"error", "the session's error or class reason (docs/errors.md)", k_error},                    \
-    {"detail", "OpenSSL's reason, the socket error text, ...", k_detail},                          \
-    {"starttls_advertised", "offered, absent, garbled or unknown (plaintext EHLO)", k_adv},        \
-    {"garbled_token", "the 8-character keyword seen instead of STARTTLS", k_garbled},              \
-    {"starttls_code", "reply code to the STARTTLS command", k_starttls_code},                      \
-    {"tls_version", "negotiated TLS version", k_tls_version},                                      \
-    {"tls_cipher", "negotiated cipher suite", k_tls_cipher},                                       \
-    {"verify_code", "OpenSSL verify result (0 = the chain verifies)", k_verify},                   \
-    {"chain_valid", "the chain verifies against the trust store", k_chain},                        \
-    {"name_match", "the certificate is valid for the MX host name (RFC 6125)", k_name},            \
-    {"cert_expired", "the certificate is expired or not yet valid", k_expired},                    \
-    {"cert_not_after", "end of the certificate's validity", k_not_after},                          \
-    {"dane_tlsa", "TLSA records at _25._tcp.MX (with --dane)", k_dane_tlsa},                       \
-    {"dane_match", "a TLSA record matches the chain (with --dane)", k_dane_match},                 \
-    {"total_ms", "duration of the session", k_total}
+    {"class", "how the STARTTLS exchange ended (vocabulary `smtp_class`)", k_class, 0},            \
+        {"error", "the session's error or class reason (docs/errors.md)", k_error, 0},             \
+        {"detail", "OpenSSL's reason, the socket error text, ...", k_detail, STS_COL_TEXT},        \
+        {"starttls_advertised", "offered, absent, garbled or unknown (plaintext EHLO)", k_adv, 0}, \
+        {"garbled_token", "the 8-character keyword seen instead of STARTTLS", k_garbled,           \
+         STS_COL_TEXT},                                                                            \
+        {"starttls_code", "reply code to the STARTTLS command", k_starttls_code, 0},               \
+        {"tls_version", "negotiated TLS version", k_tls_version, 0},                               \
+        {"tls_cipher", "negotiated cipher suite", k_tls_cipher, 0},                                \
+        {"verify_code", "OpenSSL verify result (0 = the chain verifies)", k_verify, 0},            \
+        {"chain_valid", "the chain verifies against the trust store", k_chain, 0},                 \
+        {"name_match", "the certificate is valid for the MX host name (RFC 6125)", k_name, 0},     \
+        {"cert_expired", "the certificate is expired or not yet valid", k_expired, 0},             \
+        {"cert_not_after", "end of the certificate's validity", k_not_after, 0},                   \
+        {"dane_tlsa", "TLSA records at _25._tcp.MX (with --dane)", k_dane_tlsa, 0},                \
+        {"dane_match", "a TLSA record matches the chain (with --dane)", k_dane_match, 0},          \
+    {                                                                                              \
+        "total_ms", "duration of the session", k_total, 0                                          \
+    }
 
 #define M(row) ((const struct mx_row *)(row))
-static void m_line(struct sts_buf *b, const void *r) { sts_cell_u64(b, M(r)->r->line); }
-static void m_domain(struct sts_buf *b, const void *r) { sts_cell_str(b, M(r)->r->domain); }
-static void m_host(struct sts_buf *b, const void *r) { sts_cell_str(b, M(r)->x->host); }
-static void m_pref(struct sts_buf *b, const void *r) { sts_cell_u64(b, M(r)->x->pref); }
-static void m_ip(struct sts_buf *b, const void *r) { sts_cell_str(b, M(r)->a->ip); }
-static void m_dedup(struct sts_buf *b, const void *r) { sts_cell_str(b, sts_smtp_dedup_name(M(r)->a->dedup)); }
-static void m_tamper(struct sts_buf *b, const void *r) { sts_cell_str(b, sts_tamper_name(M(r)->a->tamper)); }
-static void m_tls_reason(struct sts_buf *b, const void *r) { sts_cell_err(b, M(r)->a->reason); }
-static void m_match(struct sts_buf *b, const void *r) { sts_cell_tri(b, M(r)->x->v.policy_match); }
-static void m_deliv(struct sts_buf *b, const void *r) { sts_cell_tri(b, M(r)->x->v.deliverable); }
-static void m_comp(struct sts_buf *b, const void *r) { sts_cell_str(b, sts_compliance_name(M(r)->s->compliance)); }
+static void m_line(struct sts_buf *b, const void *r)
+{
+    sts_cell_u64(b, M(r)->r->line);
+}
+static void m_domain(struct sts_buf *b, const void *r)
+{
+    sts_cell_str(b, M(r)->r->domain);
+}
+static void m_host(struct sts_buf *b, const void *r)
+{
+    sts_cell_str(b, M(r)->x->host);
+}
+static void m_pref(struct sts_buf *b, const void *r)
+{
+    sts_cell_u64(b, M(r)->x->pref);
+}
+static void m_ip(struct sts_buf *b, const void *r)
+{
+    sts_cell_str(b, M(r)->a->ip);
+}
+static void m_dedup(struct sts_buf *b, const void *r)
+{
+    sts_cell_str(b, sts_smtp_dedup_name(M(r)->a->dedup));
+}
+static void m_tamper(struct sts_buf *b, const void *r)
+{
+    sts_cell_str(b, sts_tamper_name(M(r)->a->tamper));
+}
+static void m_tls_reason(struct sts_buf *b, const void *r)
+{
+    sts_cell_err(b, M(r)->a->reason);
+}
+static void m_match(struct sts_buf *b, const void *r)
+{
+    sts_cell_tri(b, M(r)->x->v.policy_match);
+}
+static void m_deliv(struct sts_buf *b, const void *r)
+{
+    sts_cell_tri(b, M(r)->x->v.deliverable);
+}
+static void m_comp(struct sts_buf *b, const void *r)
+{
+    sts_cell_str(b, sts_compliance_name(M(r)->s->compliance));
+}
 
 static const struct sts_column mx_cols[] = {
-    {"line", "input line of the domain (joins domains.csv)", m_line},
-    {"domain", "the domain", m_domain},
-    {"mx_host", "the MX host", m_host},
-    {"mx_pref", "its MX preference", m_pref},
-    {"ip", "one address of the MX host", m_ip},
-    {"dedup", "probed, joined, cached or none (vocabulary `dedup`)", m_dedup},
+    {"line", "input line of the domain (joins domains.csv)", m_line, 0},
+    {"domain", "the domain", m_domain, 0},
+    {"mx_host", "the MX host", m_host, STS_COL_TEXT},
+    {"mx_pref", "its MX preference", m_pref, 0},
+    {"ip", "one address of the MX host", m_ip, 0},
+    {"dedup", "probed, joined, cached or none (vocabulary `dedup`)", m_dedup, 0},
     CONN_COLUMNS,
-    {"tamper", "stripping evidence for this address: strong, weak or empty", m_tamper},
+    {"tamper", "stripping evidence for this address: strong, weak or empty", m_tamper, 0},
     {"tls_reason", "why a validating sender would not deliver here over TLS, empty if it would",
-     m_tls_reason},
+     m_tls_reason, 0},
     {"policy_match", "the MX host matches an mx pattern of the policy (empty: no usable policy)",
-     m_match},
-    {"mx_deliverable", "a compliant sender delivers to this MX (empty: not judged)", m_deliv},
-    {"domain_compliance", "the domain's verdict: all, some, none or empty", m_comp},
+     m_match, 0},
+    {"mx_deliverable", "a compliant sender delivers to this MX (empty: not judged)", m_deliv, 0},
+    {"domain_compliance", "the domain's verdict: all, some, none or empty", m_comp, 0},
 };
 
-#define H(row) ((const struct host_row *)(row))
-static void h_host(struct sts_buf *b, const void *r) { sts_cell_str(b, C(r)->host); }
-static void h_ip(struct sts_buf *b, const void *r) { sts_cell_str(b, C(r)->ip); }
-static void h_port(struct sts_buf *b, const void *r) { sts_cell_u64(b, C(r)->port); }
-static void h_domains(struct sts_buf *b, const void *r) { sts_cell_u64(b, H(r)->domains); }
-static void h_subject(struct sts_buf *b, const void *r) { sts_cell_str(b, T(r)->subject); }
-static void h_probed_at(struct sts_buf *b, const void *r) { sts_cell_time(b, C(r)->started); }
+static void h_host(struct sts_buf *b, const void *r)
+{
+    sts_cell_str(b, C(r)->host);
+}
+static void h_ip(struct sts_buf *b, const void *r)
+{
+    sts_cell_str(b, C(r)->ip);
+}
+static void h_port(struct sts_buf *b, const void *r)
+{
+    sts_cell_u64(b, C(r)->port);
+}
+static void h_subject(struct sts_buf *b, const void *r)
+{
+    sts_cell_str(b, T(r)->subject);
+}
+static void h_probed_at(struct sts_buf *b, const void *r)
+{
+    sts_cell_time(b, C(r)->started);
+}
 
 static const struct sts_column host_cols[] = {
-    {"host", "the MX host", h_host},
-    {"ip", "the address probed", h_ip},
-    {"port", "the TCP port", h_port},
-    {"domains", "requests this one session answered (domains using this MX address)", h_domains},
+    {"host", "the MX host", h_host, STS_COL_TEXT},
+    {"ip", "the address probed", h_ip, 0},
+    {"port", "the TCP port", h_port, 0},
     CONN_COLUMNS,
-    {"subject", "certificate subject", h_subject},
-    {"probed_at", "when the session started", h_probed_at},
+    {"subject", "certificate subject", h_subject, STS_COL_TEXT},
+    {"probed_at", "when the session started", h_probed_at, 0},
 };
 
 const struct sts_table_def sts_smtp_tables[] = {
-    {"mx.csv", "one row per (domain, MX host, IP) with the session and the joins",
-     mx_cols, sizeof mx_cols / sizeof mx_cols[0]},
-    {"mx_hosts.csv", "one row per unique (MX host, IP) probed in the run, written when it leaves "
-                     "the cache or at the end", host_cols, sizeof host_cols / sizeof host_cols[0]},
+    {"mx.csv", "one row per (domain, MX host, IP) with the session and the joins", mx_cols,
+     sizeof mx_cols / sizeof mx_cols[0]},
+    {"mx_hosts.csv",
+     "one row per unique (MX host, IP) session of the run, written as soon as the "
+     "session ends (with --smtp-cache eviction an address may be probed, and "
+     "listed, again). The domains that used a session are its rows in mx.csv",
+     host_cols, sizeof host_cols / sizeof host_cols[0]},
     {NULL, NULL, NULL, 0},
 };
 
-int sts_smtp_files_open(struct sts_smtp_state *st, const char *dir, char *err, size_t errlen)
+int sts_smtp_files_open(struct sts_smtp_state *st, const struct sts_opts *o, char *err,
+                        size_t errlen)
 {
-    st->mx_csv = sts_table_open(dir, "mx.csv", mx_cols, sizeof mx_cols / sizeof mx_cols[0], err,
-                                errlen);
-    st->mx_hosts_csv = st->mx_csv ? sts_table_open(dir, "mx_hosts.csv", host_cols,
-                                                   sizeof host_cols / sizeof host_cols[0], err,
-                                                   errlen)
-                                  : NULL;
+    if (sts_opts_to_stdout(o))
+        return 0; /* -o -: no files besides the NDJSON stream */
+    st->mx_csv = sts_table_open(o->out_dir, "mx.csv", mx_cols, sizeof mx_cols / sizeof mx_cols[0],
+                                o->csv_raw, err, errlen);
+    st->mx_hosts_csv =
+        st->mx_csv ? sts_table_open(o->out_dir, "mx_hosts.csv", host_cols,
+                                    sizeof host_cols / sizeof host_cols[0], o->csv_raw, err, errlen)
+                   : NULL;
     return st->mx_hosts_csv ? 0 : -1;
 }
 
@@ -505,7 +580,7 @@ int sts_smtp_write(void *state, const struct sts_record *r)
 {
     struct sts_smtp_state *st = state;
     const struct sts_smtp_result *s = sts_smtp_of(r);
-    if (!s)
+    if (!s || !st->mx_csv)
         return 0;
     for (size_t i = 0; i < s->nmx; i++)
         for (size_t k = 0; k < s->mx[i].naddr; k++) {
@@ -518,16 +593,24 @@ int sts_smtp_write(void *state, const struct sts_record *r)
     return sts_table_flush(st->mx_csv);
 }
 
-void sts_smtp_on_final(void *state, const struct sts_smtp_conn *c, uint64_t domains)
+void sts_smtp_undo(void *state)
 {
     struct sts_smtp_state *st = state;
-    struct host_row row = {{c}, domains};
+    sts_table_undo(st->mx_csv);
+}
+
+void sts_smtp_on_final(void *state, const struct sts_smtp_conn *c)
+{
+    struct sts_smtp_state *st = state;
+    struct host_row row = {{c}};
     if (!st->mx_hosts_csv)
         return;
     sts_table_add(st->mx_hosts_csv, &row);
     int rc = sts_table_flush(st->mx_hosts_csv);
-    if (rc < 0 && !st->write_err)
+    if (rc < 0 && !st->write_err) {
         st->write_err = rc;
+        sts_ctx_fatal(st->ctx, "writing mx_hosts.csv: %s", strerror(-rc));
+    }
 }
 
 int sts_smtp_files_close(struct sts_smtp_state *st)
@@ -560,6 +643,8 @@ void sts_smtp_stats_json(void *state, struct sts_jsonw *w)
     sts_jw_uint(w, cs.blocklisted);
     sts_jw_key(w, "evicted");
     sts_jw_uint(w, cs.evicted);
+    sts_jw_key(w, "descriptor_waits");
+    sts_jw_uint(w, cs.waits);
     sts_jw_key(w, "peak_conns");
     sts_jw_uint(w, cs.peak_conns);
     sts_jw_key(w, "peak_per_ip");

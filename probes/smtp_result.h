@@ -51,6 +51,7 @@ static inline const struct sts_smtp_result *sts_smtp_of(const struct sts_record 
 
 /* The stage's run state. */
 struct sts_smtp_state {
+    struct sts_ctx *ctx;
     struct sts_smtp_cache *cache;
     SSL_CTX *ssl;
     struct sts_table *mx_csv, *mx_hosts_csv;

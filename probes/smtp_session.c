@@ -40,80 +40,6 @@ struct sess {
     char rbuf[16384];
 };
 
-/* ---- the result object ---------------------------------------------------- */
-
-struct sts_smtp_conn *sts_smtp_conn_new(const char *host, const char *ip, uint16_t port)
-{
-    struct sts_smtp_conn *c = calloc(1, sizeof *c);
-    if (!c)
-        return NULL;
-    c->host = strdup(host);
-    if (!c->host) {
-        free(c);
-        return NULL;
-    }
-    snprintf(c->ip, sizeof c->ip, "%s", ip);
-    c->port = port;
-    c->refs = 1;
-    c->banner.code = c->ehlo.code = c->starttls.code = c->ehlo_tls.code = c->quit.code = -1;
-    c->ms_connect = c->ms_banner = c->ms_ehlo = c->ms_starttls = c->ms_tls = c->ms_total = -1;
-    c->dane.match = -1;
-    return c;
-}
-
-void sts_smtp_conn_ref(struct sts_smtp_conn *c)
-{
-    c->refs++;
-}
-
-void sts_smtp_conn_unref(struct sts_smtp_conn *c)
-{
-    if (!c || --c->refs > 0)
-        return;
-    free(c->host);
-    free(c->detail);
-    free(c->banner.text);
-    free(c->ehlo.text);
-    free(c->starttls.text);
-    free(c->ehlo_tls.text);
-    free(c->quit.text);
-    free(c->ehlo_ext);
-    free(c->ehlo_tls_ext);
-    for (size_t i = 0; i < c->dane.nrec; i++)
-        free(c->dane.raw[i]);
-    sts_tls_facts_free(&c->tls);
-    free(c);
-}
-
-void sts_smtp_conn_finding(struct sts_smtp_conn *c, sts_err e)
-{
-    sts_findings_add(&c->findings, e);
-}
-
-static void set_detail(struct sts_smtp_conn *c, const char *d)
-{
-    if (c->detail || !d)
-        return;
-    c->detail = strdup(d);
-}
-
-void sts_smtp_conn_fail(struct sts_smtp_conn *c, sts_err e, const char *detail)
-{
-    c->cls = e == STS_E_BLOCKLISTED || e == STS_E_SMTP_IPV6_SKIPPED ? STS_SMTP_C_NOT_PROBED
-                                                                     : STS_SMTP_C_ERROR;
-    c->err = e;
-    set_detail(c, detail);
-    c->done = true;
-}
-
-void sts_smtp_conn_view(const struct sts_smtp_conn *c, struct sts_smtp_addr_view *v)
-{
-    *v = (struct sts_smtp_addr_view){.cls = c->cls, .err = c->err,
-                                     .chain_valid = c->tls.present && c->tls.chain_valid,
-                                     .name_match = c->tls.present && c->tls.name_match,
-                                     .expired = c->tls.expired || c->tls.not_yet_valid};
-}
-
 /* ---- helpers ------------------------------------------------------------- */
 
 static double ms_since(uint64_t t)
@@ -247,7 +173,7 @@ static void on_hs(void *arg, int status, const char *reason)
         return;
     uv_timer_stop(&s->timer);
     if (status < 0) {
-        set_detail(c, reason);
+        sts_smtp_conn_detail(c, reason);
         /* no QUIT: the TLS layer is broken and plaintext after a STARTTLS
          * 220 is a protocol violation (RFC 3207 4) */
         ended(s, STS_SMTP_C_TLS_FAILED, STS_E_SMTP_TLS_FAILED, false);
@@ -372,7 +298,7 @@ static void on_reply(struct sess *s)
         s->tls = sts_tls_uv_start(s->o.ssl_ctx, (uv_stream_t *)&s->tcp, c->host, on_hs,
                                   on_tls_data, s);
         if (!s->tls) {
-            set_detail(c, "cannot create the TLS session");
+            sts_smtp_conn_detail(c, "cannot create the TLS session");
             ended(s, STS_SMTP_C_TLS_FAILED, STS_E_SMTP_TLS_FAILED, false);
         }
         return;
@@ -460,13 +386,13 @@ static void on_eof(struct sess *s, ssize_t nread)
 {
     struct sts_smtp_conn *c = s->c;
     if (nread != UV_EOF)
-        set_detail(c, uv_strerror((int)nread));
+        sts_smtp_conn_detail(c, uv_strerror((int)nread));
     switch (s->ph) {
     case P_TLS:
         if (s->tls)
             sts_tls_uv_eof(s->tls); /* calls on_hs(-1), which shuts */
         if (!s->closing) {
-            set_detail(c, "connection closed by peer during handshake");
+            sts_smtp_conn_detail(c, "connection closed by peer during handshake");
             ended(s, STS_SMTP_C_TLS_FAILED, STS_E_SMTP_TLS_FAILED, false);
         }
         return;
@@ -520,7 +446,7 @@ static void on_timeout(uv_timer_t *t)
             memcpy(c->not_tls, s->sniff, s->nsniff);
             c->not_tls_len = s->nsniff;
         }
-        set_detail(c, "handshake timed out");
+        sts_smtp_conn_detail(c, "handshake timed out");
         ended(s, STS_SMTP_C_TLS_FAILED, STS_E_SMTP_TLS_TIMEOUT, false);
         return;
     case P_EHLO2:
@@ -533,6 +459,21 @@ static void on_timeout(uv_timer_t *t)
     }
 }
 
+/* Errors that say the scanner ran out of something, not that the target failed. */
+static bool local_failure(int uverr)
+{
+    return uverr == UV_EMFILE || uverr == UV_ENFILE || uverr == UV_ENOBUFS ||
+           uverr == UV_ENOMEM || uverr == UV_EADDRNOTAVAIL;
+}
+
+static sts_err connect_err(int status)
+{
+    return status == UV_ECONNREFUSED  ? STS_E_SMTP_CONNECT_REFUSED
+           : status == UV_ETIMEDOUT   ? STS_E_SMTP_CONNECT_TIMEOUT
+           : local_failure(status)    ? STS_E_LOCAL_RESOURCES
+                                      : STS_E_SMTP_CONNECT_ERROR;
+}
+
 static void on_connect(uv_connect_t *req, int status)
 {
     struct sess *s = req->data;
@@ -541,12 +482,8 @@ static void on_connect(uv_connect_t *req, int status)
         return;
     uv_timer_stop(&s->timer);
     if (status < 0) {
-        set_detail(c, uv_strerror(status));
-        ended(s, STS_SMTP_C_ERROR,
-              status == UV_ECONNREFUSED ? STS_E_SMTP_CONNECT_REFUSED
-              : status == UV_ETIMEDOUT  ? STS_E_SMTP_CONNECT_TIMEOUT
-                                        : STS_E_SMTP_CONNECT_ERROR,
-              false);
+        sts_smtp_conn_detail(c, uv_strerror(status));
+        ended(s, STS_SMTP_C_ERROR, connect_err(status), false);
         return;
     }
     c->ms_connect = ms_since(s->tph);
@@ -554,7 +491,7 @@ static void on_connect(uv_connect_t *req, int status)
     arm(s, P_BANNER, s->o.reply_ms);
     int rc = uv_read_start((uv_stream_t *)&s->tcp, on_alloc, on_read);
     if (rc < 0) {
-        set_detail(c, uv_strerror(rc));
+        sts_smtp_conn_detail(c, uv_strerror(rc));
         ended(s, STS_SMTP_C_ERROR, STS_E_SMTP_CONNECT_ERROR, false);
     }
 }
@@ -570,8 +507,17 @@ int sts_smtp_session_start(uv_loop_t *loop, struct sts_smtp_conn *c,
         return -1;
     }
     struct sess *s = calloc(1, sizeof *s);
-    if (!s) {
-        sts_smtp_conn_fail(c, STS_E_INTERNAL, "out of memory");
+    if (!s)
+        return STS_SESSION_RETRY; /* out of memory now: the caller waits and retries */
+    /* the socket first, so that running out of descriptors is back-pressure
+     * (the caller retries later), never a failure of this target */
+    int rc = uv_tcp_init_ex(loop, &s->tcp, ss.ss_family);
+    if (rc < 0) {
+        free(s);
+        if (local_failure(rc))
+            return STS_SESSION_RETRY;
+        /* e.g. no IPv6 on the scanning host: still the scanner's, not the target's */
+        sts_smtp_conn_fail(c, STS_E_LOCAL_RESOURCES, uv_strerror(rc));
         return -1;
     }
     s->c = c;
@@ -582,16 +528,15 @@ int sts_smtp_session_start(uv_loop_t *loop, struct sts_smtp_conn *c,
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     c->started = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-    uv_tcp_init(loop, &s->tcp);
     uv_timer_init(loop, &s->timer);
     s->handles = 2;
     s->tcp.data = s->timer.data = s->creq.data = s;
     uv_tcp_nodelay(&s->tcp, 1);
     arm(s, P_CONNECT, o->connect_ms);
-    int rc = uv_tcp_connect(&s->creq, &s->tcp, (const struct sockaddr *)&ss, on_connect);
+    rc = uv_tcp_connect(&s->creq, &s->tcp, (const struct sockaddr *)&ss, on_connect);
     if (rc < 0) {
-        set_detail(c, uv_strerror(rc));
-        ended(s, STS_SMTP_C_ERROR, STS_E_SMTP_CONNECT_ERROR, false);
+        sts_smtp_conn_detail(c, uv_strerror(rc));
+        ended(s, STS_SMTP_C_ERROR, connect_err(rc), false);
     }
     return 0;
 }

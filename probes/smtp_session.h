@@ -79,6 +79,8 @@ struct sts_smtp_conn *sts_smtp_conn_new(const char *host, const char *ip, uint16
 void sts_smtp_conn_ref(struct sts_smtp_conn *c);
 void sts_smtp_conn_unref(struct sts_smtp_conn *c);
 void sts_smtp_conn_finding(struct sts_smtp_conn *c, sts_err e);
+/* The first detail text sticks (the root cause); later ones are ignored. */
+void sts_smtp_conn_detail(struct sts_smtp_conn *c, const char *d);
 /* Finish a result without a session (blocklisted, internal error). */
 void sts_smtp_conn_fail(struct sts_smtp_conn *c, sts_err e, const char *detail);
 /* View for the verdict logic. */
@@ -94,7 +96,10 @@ struct sts_smtp_session_opts {
 typedef void (*sts_smtp_session_cb)(struct sts_smtp_conn *c, void *arg);
 
 /* Run a session to c->ip:c->port, filling c; cb runs once, after the
- * socket is closed. 0, or -1 (c failed, cb not called) when it cannot start. */
+ * socket is closed. 0; -1 (c failed, cb not called) when it cannot start;
+ * STS_SESSION_RETRY when the scanner has no descriptor or memory for it now
+ * (c untouched, cb not called: try again later). */
+#define STS_SESSION_RETRY (-2)
 int sts_smtp_session_start(uv_loop_t *loop, struct sts_smtp_conn *c,
                            const struct sts_smtp_session_opts *o, sts_smtp_session_cb cb,
                            void *arg);

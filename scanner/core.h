@@ -50,7 +50,12 @@ struct sts_column {
     const char *name;
     const char *meaning;
     void (*cell)(struct sts_buf *out, const void *row);
+    unsigned flags;
 };
+/* The cell holds text from the network or the input: one that a spreadsheet
+ * would run as a formula (=, +, -, @, TAB, CR first) is written with a
+ * leading ' unless --csv-raw (docs/csv.md). */
+#define STS_COL_TEXT 1u
 
 /* A CSV file a probe owns besides its domains.csv columns (for docs/csv.md). */
 struct sts_table_def {
@@ -65,6 +70,9 @@ struct sts_probe {
     const char *help;
     int id;                  /* position in the registry = pipeline order = record slot */
     unsigned requires;       /* bit (1u << id) of every probe that must run before */
+    /* file descriptors the stage may hold open at once with these options (the
+     * scan refuses to start when the process limit cannot cover every stage) */
+    unsigned (*fds)(const struct sts_opts *o);
     /* once per run before the first job; *state is handed to every call below */
     int (*init)(struct sts_ctx *ctx, void **state, char *err, size_t errlen);
     /* run the stage for job; call sts_job_stage_done(job) exactly once, later or now */
@@ -81,8 +89,11 @@ struct sts_probe {
     /* domains.csv cells (row is the record; empty when the stage did not
      * run), ended by an entry whose name is NULL */
     const struct sts_column *columns;
-    /* per finished record, before it is freed: rows of the probe's own files; 0 or -errno */
+    /* per finished record, before it is freed: rows of the probe's own files; 0 or
+     * -errno. undo cuts the rows of the last write back out (another file of the
+     * same record could not be written: a record is in every file or in none) */
     int (*write)(void *state, const struct sts_record *r);
+    void (*undo)(void *state);
     const struct sts_table_def *tables; /* ended by an entry whose file is NULL */
     /* run statistics: count a record (true: it is a failure of this stage,
      * for the progress line), write them into run.json "counts", and add to
@@ -92,11 +103,14 @@ struct sts_probe {
     void (*summary)(void *state, struct sts_buf *line);
 };
 
-/* An output module: open / write(record) / close. */
+/* An output module: open / write(record) / undo / close. A write writes the
+ * whole record or nothing (a failed write leaves no torn line); undo removes
+ * the last record written (when another file could not take the record). */
 struct sts_output {
     const char *name;
     void *(*open)(struct sts_ctx *ctx, char *err, size_t errlen);
     int (*write)(void *state, const struct sts_record *r); /* 0 or -errno */
+    void (*undo)(void *state);
     int (*close)(void *state);
 };
 
@@ -119,6 +133,7 @@ struct sts_job {
 
 struct sts_counts {
     uint64_t lines, records, domains, input_errors, duplicates;
+    uint64_t unwritten;      /* records finished after an output failed: not in the files */
     uint64_t stage_failures; /* records a probe's account() called failures */
 };
 
@@ -142,9 +157,14 @@ struct sts_ctx {
     uint64_t total_lines;     /* 0 when unknown (stdin) */
     double started, finished;
     int interrupted;          /* 1: stop admitting; 2: abort in-flight */
-    int fatal;                /* an output write failed */
+    int fatal;                /* the scanner itself failed (output, input, resources, resolver) */
+    int fatal_exit;           /* the exit status it calls for (STS_EXIT_...) */
     char fatal_msg[256];
 };
+
+/* Exit statuses of `stsscan scan` (documented in --help and README). */
+enum { STS_EXIT_OK = 0, STS_EXIT_FAILED = 1, STS_EXIT_USAGE = 2, STS_EXIT_RESOLVER = 3,
+       STS_EXIT_INTERRUPTED = 130 };
 
 void sts_job_stage_done(struct sts_job *job);
 /* Report a failure of the scanner itself (output, resources): stops the scan. */

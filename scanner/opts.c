@@ -4,6 +4,7 @@
  */
 #include "opts.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -229,6 +230,52 @@ int sts_opt_check_ehlo(struct sts_opts *o, const char *arg, char *err, size_t er
     return 0;
 }
 
+/* IPv4[:PORT], IPv6, or [IPv6]:PORT. An empty value would silently fall back
+ * to /etc/resolv.conf, and c-ares would wrap a port over 65535 or take 0 for
+ * 53: the queries would go to a resolver the user did not name. */
+int sts_opt_check_resolver(struct sts_opts *o, const char *arg, char *err, size_t errlen)
+{
+    char host[64];
+    const char *port = NULL;
+    unsigned char bin[16];
+    size_t n = strlen(arg);
+    if (n == 0 || n >= sizeof host) {
+        snprintf(err, errlen, "wants IPv4[:PORT], IPv6 or [IPv6]:PORT, not '%s'", arg);
+        return -1;
+    }
+    int af = AF_INET;
+    if (arg[0] == '[') {
+        const char *close = strchr(arg, ']');
+        if (!close || (close[1] && close[1] != ':') || (size_t)(close - arg - 1) >= sizeof host)
+            goto bad;
+        snprintf(host, sizeof host, "%.*s", (int)(close - arg - 1), arg + 1);
+        port = close[1] ? close + 2 : NULL;
+        af = AF_INET6;
+    } else if (strchr(arg, ':') != strrchr(arg, ':')) {
+        snprintf(host, sizeof host, "%s", arg); /* bare IPv6: no port */
+        af = AF_INET6;
+    } else {
+        const char *colon = strchr(arg, ':');
+        snprintf(host, sizeof host, "%.*s", colon ? (int)(colon - arg) : (int)n, arg);
+        port = colon ? colon + 1 : NULL;
+    }
+    if (inet_pton(af, host, bin) != 1)
+        goto bad;
+    if (port) {
+        char *end;
+        errno = 0;
+        long p = strtol(port, &end, 10);
+        if (errno || end == port || *end || p < 1 || p > 65535) {
+            snprintf(err, errlen, "the port of '%s' must be 1 to 65535", arg);
+            return -1;
+        }
+    }
+    return 0;
+bad:
+    snprintf(err, errlen, "wants IPv4[:PORT], IPv6 or [IPv6]:PORT, not '%s'", arg);
+    return -1;
+}
+
 /* ---- usage and man page ------------------------------------------------------- */
 
 /* "-c, --concurrency N" / "    --[no-]progress" */
@@ -266,6 +313,12 @@ static void default_text(char *out, size_t n, const struct desc *d)
         snprintf(out, n, " (default %s)", d->str);
 }
 
+static const char exit_statuses[] =
+    "Exit status: 0 the scan completed; 1 the scanner itself failed (its output files, its "
+    "input, its resources; run.json says why); 2 bad usage or options (nothing was written); "
+    "3 the resolver was unusable (DNS lookups could not reach it or got no answer at all); "
+    "130 interrupted (the records of finished domains are written).";
+
 void sts_opts_usage(FILE *f)
 {
     fprintf(f, "usage: stsscan scan [options] [FILE|-]\n"
@@ -302,6 +355,17 @@ void sts_opts_usage(FILE *f)
             fputc('\n', f);
         }
     }
+    char text[sizeof exit_statuses];
+    int col = 0;
+    memcpy(text, exit_statuses, sizeof text);
+    for (char *save = NULL, *t = strtok_r(text, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+        if (col && col + 1 + (int)strlen(t) > 100) {
+            fputc('\n', f);
+            col = 0;
+        }
+        col += fprintf(f, "%s%s", col ? " " : "", t);
+    }
+    fputc('\n', f);
 }
 
 static void roff_text(FILE *f, const char *s)
@@ -346,8 +410,9 @@ void sts_opts_manpage(FILE *f)
             fprintf(f, ".\n");
         }
     }
-    fprintf(f, ".SH EXIT STATUS\n0: the scan completed. 1: the scanner failed (its output, its "
-               "input); run.json says why. 2: bad usage or options. 130: interrupted.\n"
+    fprintf(f, ".SH EXIT STATUS\n");
+    roff_text(f, exit_statuses + strlen("Exit status: "));
+    fprintf(f, "\n"
                ".SH FILES\nresults.ndjson, domains.csv, mx.csv, mx_hosts.csv and run.json in "
                "the \\-\\-out directory; see docs/record.md and docs/csv.md.\n"
                ".SH SEE ALSO\n\\fBstsscan errors\\fR (every error code), \\fBstsscan columns\\fR "

@@ -35,6 +35,12 @@ enum sts_opt_section { OPT_SEC_INPUT, OPT_SEC_OUTPUT, OPT_SEC_PROBES, OPT_SEC_LI
                        OPT_SEC_POLICY, OPT_SEC_SMTP, OPT_SEC__COUNT };
 #define OPT_RUNTIME 1
 
+/* -o -: the records go to stdout, no file is written. */
+static inline bool sts_opts_to_stdout(const struct sts_opts *o)
+{
+    return o->out_dir[0] == '-' && o->out_dir[1] == '\0';
+}
+
 /* Defaults from the table. */
 void sts_opts_defaults(struct sts_opts *o);
 /* Parse `scan` arguments into o (defaults first). Returns 0 to run, 1 when
@@ -51,5 +57,6 @@ void sts_opts_json(struct sts_jsonw *w, const struct sts_opts *o, bool identity_
 int sts_opt_check_csv_column(struct sts_opts *o, const char *arg, char *err, size_t errlen);
 int sts_opt_check_edns(struct sts_opts *o, const char *arg, char *err, size_t errlen);
 int sts_opt_check_ehlo(struct sts_opts *o, const char *arg, char *err, size_t errlen);
+int sts_opt_check_resolver(struct sts_opts *o, const char *arg, char *err, size_t errlen);
 
 #endif

@@ -86,19 +86,26 @@ void sts_progress_final(struct sts_progress *p)
     struct sts_buf line;
     sts_buf_init(&line);
     sts_buf_printf(&line,
-                   "%sstsscan: done: %llu records (%llu domains scanned, %llu input errors, %llu "
+                   "%sstsscan: %s: %llu records (%llu domains scanned, %llu input errors, %llu "
                    "duplicates) in %.1fs, %.0f domains/s; %llu DNS queries (%.0f/s), %llu "
                    "timeouts",
-                   p->on && p->tty ? "\r\033[K" : "", (unsigned long long)c->records,
+                   p->on && p->tty ? "\r\033[K" : "", ctx->fatal ? "failed" : "done",
+                   (unsigned long long)c->records,
                    (unsigned long long)c->domains, (unsigned long long)c->input_errors,
                    (unsigned long long)c->duplicates, secs,
                    secs > 0 ? (double)c->domains / secs : 0, (unsigned long long)rs.sent,
                    secs > 0 ? (double)rs.sent / secs : 0, (unsigned long long)rs.timeouts);
+    if (rs.unreachable)
+        sts_buf_printf(&line, ", %llu could not reach the resolver (a local failure)",
+                       (unsigned long long)rs.unreachable);
     for (int i = 0; i < ctx->nprobes; i++) {
         const struct sts_probe *pr = ctx->probes[i];
         if (pr->summary && ctx->state[pr->id])
             pr->summary(ctx->state[pr->id], &line);
     }
+    if (c->unwritten)
+        sts_buf_printf(&line, "; %llu records finished after the failure were not written",
+                       (unsigned long long)c->unwritten);
     fprintf(stderr, "%s\n", line.data ? line.data : "");
     sts_buf_free(&line);
 }

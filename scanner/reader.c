@@ -22,6 +22,7 @@ struct sts_reader {
     struct csv_parser parser;
     char buf[CHUNK];
     int reading, eof, error, closing;
+    int sniffed; /* the first bytes were checked for UTF-16 */
     sts_reader_cb cb;
     void *arg;
     uint64_t line;
@@ -162,6 +163,25 @@ static void csv_row(int c, void *arg)
 
 /* ---- reading ---------------------------------------------------------------- */
 
+/* UTF-16 text (a byte order mark, or NUL in every other byte of mostly ASCII
+ * text) would turn every line into an input error: refuse it instead. */
+static bool looks_utf16(const unsigned char *p, size_t n)
+{
+    if (n >= 2 && ((p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF)))
+        return true;
+    size_t pairs = n < 256 ? n / 2 : 128, zeros = 0;
+    for (size_t i = 0; i < pairs; i++)
+        zeros += (p[2 * i] == 0) != (p[2 * i + 1] == 0);
+    return pairs >= 4 && zeros * 4 >= pairs * 3;
+}
+
+const char *sts_reader_error_text(const struct sts_reader *r)
+{
+    if (r->error == -EILSEQ)
+        return "the input is UTF-16 text; convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8)";
+    return strerror(-r->error);
+}
+
 static void start_read(struct sts_reader *r);
 
 static void on_read(uv_fs_t *req)
@@ -185,6 +205,9 @@ static void on_read(uv_fs_t *req)
         } else if (r->cur_len > 0 || r->cur_over) {
             end_line(r); /* last line without a newline */
         }
+        r->eof = 1;
+    } else if (!r->sniffed && (r->sniffed = 1) && looks_utf16((unsigned char *)r->buf, (size_t)n)) {
+        r->error = -EILSEQ;
         r->eof = 1;
     } else if (r->csv) {
         if (csv_parse(&r->parser, r->buf, (size_t)n, csv_field, csv_row, r) != (size_t)n) {
@@ -234,6 +257,24 @@ struct sts_reader *sts_reader_open(uv_loop_t *loop, const char *path, int csv, i
             return NULL;
         }
         r->own_fd = 1;
+        /* refuse what cannot be a list of domains now, before any output exists */
+        struct stat st;
+        unsigned char head[512];
+        ssize_t n;
+        if (fstat(r->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+            snprintf(err, errlen, "%s is a directory, not a list of domains", path);
+        } else if (S_ISREG(st.st_mode) && (n = pread(r->fd, head, sizeof head, 0)) > 0 &&
+                   looks_utf16(head, (size_t)n)) {
+            snprintf(err, errlen, "%s is UTF-16 text; convert it to UTF-8 first (iconv -f "
+                     "UTF-16 -t UTF-8 %s > %s.utf8)", path, path, path);
+        } else {
+            err[0] = '\0';
+        }
+        if (err[0]) {
+            close(r->fd);
+            free(r);
+            return NULL;
+        }
     }
     if (csv && csv_init(&r->parser, CSV_APPEND_NULL) != 0) {
         snprintf(err, errlen, "libcsv init failed");

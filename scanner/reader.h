@@ -30,8 +30,9 @@ struct sts_reader *sts_reader_open(uv_loop_t *loop, const char *path, int csv, i
  * unless at EOF). The caller frees item->text. */
 bool sts_reader_next(struct sts_reader *r, struct sts_item *item);
 bool sts_reader_eof(const struct sts_reader *r);
-/* Non-zero if reading failed (errno-style, negative). */
+/* Non-zero if reading failed (errno-style, negative), and what to tell the user. */
 int sts_reader_error(const struct sts_reader *r);
+const char *sts_reader_error_text(const struct sts_reader *r);
 /* Count lines of a regular file up front (for progress/ETA); 0 if unknown. */
 uint64_t sts_reader_count_lines(const char *path);
 void sts_reader_close(struct sts_reader *r);

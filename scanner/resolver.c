@@ -3,10 +3,13 @@
 #include <ares.h>
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
+#include <errno.h>
 #include <stdio.h>
-#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "../net/ratelimit.h"
 #include "../util/queue.h"
@@ -19,6 +22,7 @@ struct pending {
     void *arg;
     uint64_t t0; /* uv_hrtime at send */
     int type;
+    int starved; /* times it was sent again because a socket could not be opened */
     char name[];
 };
 
@@ -51,11 +55,14 @@ struct sts_resolver {
     size_t nwatch;
     int max_inflight, edns_size;
     uint64_t tick_ms;
+    uint64_t starved_at;       /* uv_hrtime of the last socket() that failed for lack of resources */
+    unsigned unreachable_run;  /* lookups in a row that could not reach the resolver */
     struct sts_resolver_stats st;
     int closing;
 };
 
 static void pump(struct sts_resolver *r);
+static void on_pump(uv_timer_t *t);
 static int configure_socket(ares_socket_t fd, int type, void *data);
 
 /* Timeouts are driven by a fixed tick, not by ares_timeout(): in c-ares 1.18
@@ -139,6 +146,51 @@ static void on_sock_state(void *data, ares_socket_t fd, int readable, int writab
     uv_poll_start(&w->poll, ev, on_poll);
 }
 
+/* ---- c-ares' sockets ---------------------------------------------------------- */
+
+static bool resource_errno(int e)
+{
+    return e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM;
+}
+
+/* c-ares opens its sockets through these, so a socket() that fails for lack
+ * of descriptors or memory is seen: c-ares reports it as ECONNREFUSED, which
+ * must not become the target's (or the resolver's) failure. */
+static ares_socket_t sock_open(int af, int type, int proto, void *data)
+{
+    struct sts_resolver *r = data;
+    ares_socket_t s = socket(af, type, proto);
+    if (s == ARES_SOCKET_BAD && resource_errno(errno)) {
+        r->starved_at = uv_hrtime();
+        r->st.starved++;
+    }
+    return s;
+}
+
+static int sock_close(ares_socket_t s, void *data)
+{
+    return close(s);
+}
+
+static int sock_connect(ares_socket_t s, const struct sockaddr *a, ares_socklen_t len, void *data)
+{
+    return connect(s, a, len);
+}
+
+static ares_ssize_t sock_recvfrom(ares_socket_t s, void *buf, size_t len, int flags,
+                                  struct sockaddr *from, ares_socklen_t *fromlen, void *data)
+{
+    return recvfrom(s, buf, len, flags, from, fromlen);
+}
+
+static ares_ssize_t sock_sendv(ares_socket_t s, const struct iovec *v, int n, void *data)
+{
+    return writev(s, v, n);
+}
+
+static const struct ares_socket_functions sock_funcs = {sock_open, sock_close, sock_connect,
+                                                         sock_recvfrom, sock_sendv};
+
 struct sts_resolver *sts_resolver_new(uv_loop_t *loop, const struct sts_resolver_opts *o,
                                       char *err, size_t errlen)
 {
@@ -212,6 +264,7 @@ struct sts_resolver *sts_resolver_new(uv_loop_t *loop, const struct sts_resolver
             return NULL;
         }
         ares_set_socket_configure_callback(c->ch, configure_socket, r);
+        ares_set_socket_functions(c->ch, &sock_funcs, r);
     }
     free(csv);
     uv_timer_init(loop, &r->ares_timer);
@@ -235,18 +288,41 @@ static int configure_socket(ares_socket_t fd, int type, void *data)
     return 0;
 }
 
+#define STARVED_RETRY_MS 20
+#define STARVED_MAX 500 /* 10 s of waiting for a descriptor before giving up */
+
 static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
     struct pending *p = arg;
     struct sts_resolver *r = p->r;
     double ms = (double)(uv_hrtime() - p->t0) / 1e6;
     r->st.inflight--;
+    if (status == ARES_ECONNREFUSED && r->starved_at >= p->t0 && !r->closing) {
+        /* back-pressure: the scanner ran out of sockets, not the resolver of
+         * answers. Wait a little and send the query again (the descriptors of
+         * connections ending meanwhile come back). */
+        if (++p->starved <= STARVED_MAX) {
+            r->st.sent--;
+            r->st.waiting++;
+            sts_queue_insert_head(&r->waiting, &p->link);
+            if (!uv_is_active((uv_handle_t *)&r->pump_timer))
+                uv_timer_start(&r->pump_timer, on_pump, STARVED_RETRY_MS, 0);
+            return;
+        }
+        status = ARES_ENOMEM; /* still no descriptor: a local resource failure */
+    }
     if (status == ARES_SUCCESS)
         r->st.answered++;
     else
         r->st.failed++;
     if (status == ARES_ETIMEOUT)
         r->st.timeouts++;
+    if (status == ARES_ECONNREFUSED) {
+        r->st.unreachable++;
+        r->unreachable_run++;
+    } else if (status == ARES_SUCCESS || status == ARES_ETIMEOUT) {
+        r->unreachable_run = 0;
+    }
     (void)timeouts;
     p->cb(p->arg, status, abuf, alen, ms);
     free(p);
@@ -358,6 +434,26 @@ void sts_resolver_free(struct sts_resolver *r)
 void sts_resolver_get_stats(const struct sts_resolver *r, struct sts_resolver_stats *s)
 {
     *s = r->st;
+}
+
+#define UNREACHABLE_RUN 256 /* lookups in a row that could not reach the resolver */
+#define SILENT_FAILURES 512 /* failed lookups without a single answer */
+
+int sts_resolver_unusable(const struct sts_resolver *r, bool at_end, char *why, size_t n)
+{
+    if (r->unreachable_run >= UNREACHABLE_RUN) {
+        snprintf(why, n, "%u DNS lookups in a row could not reach the resolver (connection "
+                 "refused): is it running, and is --resolver right?", r->unreachable_run);
+        return 1;
+    }
+    if (r->st.answered == 0 && r->st.failed > 0 && (at_end || r->st.failed >= SILENT_FAILURES)) {
+        snprintf(why, n, "the resolver did not answer any of %llu DNS lookups (%llu could not "
+                 "reach it, %llu timed out): is it running, and is --resolver right?",
+                 (unsigned long long)r->st.failed, (unsigned long long)r->st.unreachable,
+                 (unsigned long long)r->st.timeouts);
+        return 1;
+    }
+    return 0;
 }
 
 char *sts_resolver_servers(const struct sts_resolver *r)

@@ -9,6 +9,8 @@
 #ifndef STSSCAN_RESOLVER_H
 #define STSSCAN_RESOLVER_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -32,6 +34,9 @@ typedef void (*sts_resolve_cb)(void *arg, int status, const unsigned char *abuf,
 
 struct sts_resolver_stats {
     uint64_t queued, sent, answered, failed, timeouts;
+    uint64_t unreachable;   /* lookups that could not reach the resolver (local, not the target's) */
+    uint64_t starved;       /* times a socket could not be opened for lack of descriptors or
+                               memory: the query waited and was sent again */
     unsigned inflight, waiting;
 };
 
@@ -44,6 +49,10 @@ void sts_resolver_cancel_all(struct sts_resolver *r);
 /* Close all handles; the loop must run afterwards to finish closing. */
 void sts_resolver_free(struct sts_resolver *r);
 void sts_resolver_get_stats(const struct sts_resolver *r, struct sts_resolver_stats *s);
+/* Non-zero when the resolver is unusable, with the reason in why: lookups in a
+ * row could not reach it, or it answered nothing at all (at_end: the scan is
+ * over, so any number of queries without one answer counts). */
+int sts_resolver_unusable(const struct sts_resolver *r, bool at_end, char *why, size_t n);
 /* The servers in use, comma-separated (for run metadata); caller frees. */
 char *sts_resolver_servers(const struct sts_resolver *r);
 

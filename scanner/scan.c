@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "../net/blocklist.h"
@@ -31,8 +32,9 @@ struct scan {
     struct sts_dedup *dedup;
     struct sts_progress *progress;
     uv_idle_t admit_idle;
+    uv_timer_t meta_timer; /* run.json "running" with the counts so far */
     uv_signal_t sigint, sigterm;
-    int finished;
+    int finished, cancelled;
     int exit_code;
 };
 
@@ -45,11 +47,15 @@ void sts_ctx_fatal(struct sts_ctx *ctx, const char *fmt, ...)
     vsnprintf(ctx->fatal_msg, sizeof ctx->fatal_msg, fmt, ap);
     va_end(ap);
     ctx->fatal = 1;
-    ctx->interrupted = ctx->interrupted ? ctx->interrupted : 1;
+    ctx->fatal_exit = STS_EXIT_FAILED;
+    /* nothing finished from now on can be written: stop admitting, and let the
+     * domains in flight end at their next step (admit() cancels DNS) */
+    ctx->interrupted = 2;
 }
 
 static void schedule_admit(struct scan *s);
 
+/* Count a record that is in the files (the counts describe the files). */
 static void count(struct sts_ctx *ctx, const struct sts_record *r, bool scanned)
 {
     struct sts_counts *c = &ctx->counts;
@@ -68,24 +74,48 @@ static void count(struct sts_ctx *ctx, const struct sts_record *r, bool scanned)
     }
 }
 
-/* Write a finished record to every output and to the probes' own files,
- * count it, then free it. */
-static void emit(struct sts_ctx *ctx, struct sts_record *r, bool scanned)
+/* Write a finished record to every output and to the probes' own files: a
+ * record is in every file or in none. A record we cannot write is data lost:
+ * the scan stops loudly (sts_ctx_fatal) and the record is counted as unwritten. */
+static bool write_record(struct sts_ctx *ctx, const struct sts_record *r)
 {
     const struct sts_plugins *pl = ctx->plugins;
-    for (int i = 0; i < ctx->noutputs && !ctx->fatal; i++) {
-        int rc = pl->outputs[i]->write(ctx->output_state[i], r);
-        if (rc < 0) /* a record we cannot write is data lost: stop the scan loudly */
-            sts_ctx_fatal(ctx, "writing %s output: %s", pl->outputs[i]->name, strerror(-rc));
+    int nout = 0, nprobe = 0, rc = 0;
+    const char *what = "";
+    if (ctx->fatal)
+        return false;
+    for (; nout < ctx->noutputs; nout++)
+        if ((rc = pl->outputs[nout]->write(ctx->output_state[nout], r)) < 0) {
+            what = pl->outputs[nout]->name;
+            break;
+        }
+    for (; rc == 0 && nprobe < ctx->nprobes; nprobe++) {
+        const struct sts_probe *p = ctx->probes[nprobe];
+        if (p->write && (rc = p->write(ctx->state[p->id], r)) < 0) {
+            what = p->name;
+            break;
+        }
     }
-    for (int i = 0; i < ctx->nprobes && !ctx->fatal; i++) {
+    if (rc == 0)
+        return true;
+    for (int i = 0; i < nout; i++)
+        pl->outputs[i]->undo(ctx->output_state[i]);
+    for (int i = 0; i < nprobe; i++) {
         const struct sts_probe *p = ctx->probes[i];
-        int rc = p->write ? p->write(ctx->state[p->id], r) : 0;
-        if (rc < 0)
-            sts_ctx_fatal(ctx, "writing the %s stage's files: %s", p->name, strerror(-rc));
+        if (p->undo)
+            p->undo(ctx->state[p->id]);
     }
-    count(ctx, r, scanned);
-    sts_record_free(pl, r);
+    sts_ctx_fatal(ctx, "writing the %s output: %s", what, strerror(-rc));
+    return false;
+}
+
+static void emit(struct sts_ctx *ctx, struct sts_record *r, bool scanned)
+{
+    if (write_record(ctx, r))
+        count(ctx, r, scanned);
+    else
+        ctx->counts.unwritten++;
+    sts_record_free(ctx->plugins, r);
 }
 
 static struct sts_record *item_record(const struct sts_item *it)
@@ -175,7 +205,17 @@ static void admit(struct scan *s)
            sts_reader_next(s->reader, &it))
         handle_item(s, &it);
     if (sts_reader_error(s->reader))
-        sts_ctx_fatal(ctx, "reading input: %s", strerror(-sts_reader_error(s->reader)));
+        sts_ctx_fatal(ctx, "reading input: %s", sts_reader_error_text(s->reader));
+    char why[256];
+    if (!ctx->fatal && sts_resolver_unusable(ctx->resolver, false, why, sizeof why)) {
+        /* every further record would only say so: stop, and say it once */
+        sts_ctx_fatal(ctx, "resolver unusable: %s", why);
+        ctx->fatal_exit = STS_EXIT_RESOLVER;
+    }
+    if (ctx->interrupted >= 2 && !s->cancelled) {
+        s->cancelled = 1; /* fatal error or second Ctrl-C: abort the DNS lookups in flight */
+        sts_resolver_cancel_all(ctx->resolver);
+    }
     if (ctx->inflight == 0 && (sts_reader_eof(s->reader) || ctx->interrupted || ctx->fatal))
         finish_scan(s);
 }
@@ -190,6 +230,15 @@ static void schedule_admit(struct scan *s)
 {
     if (!s->finished)
         uv_idle_start(&s->admit_idle, on_admit);
+}
+
+#define META_EVERY_MS 5000
+
+/* A killed scan still leaves run.json with its options and recent counts. */
+static void on_meta(uv_timer_t *t)
+{
+    struct scan *s = t->data;
+    s->ctx.plugins->runmeta(&s->ctx, STS_RUN_RUNNING);
 }
 
 static void on_reader(void *arg)
@@ -226,7 +275,6 @@ static void on_signal(uv_signal_t *h, int signum)
         ctx->interrupted = 2;
         fprintf(stderr, "\nstsscan: aborting %u domains in flight; their records are written "
                         "with dns_cancelled\n", ctx->inflight);
-        sts_resolver_cancel_all(ctx->resolver);
     }
     schedule_admit(s);
 }
@@ -245,6 +293,11 @@ static void finish_scan(struct scan *s)
         return;
     s->finished = 1;
     ctx->finished = sts_now();
+    char why[256];
+    if (!ctx->fatal && sts_resolver_unusable(ctx->resolver, true, why, sizeof why)) {
+        sts_ctx_fatal(ctx, "resolver unusable: %s", why);
+        ctx->fatal_exit = STS_EXIT_RESOLVER;
+    }
     for (int i = ctx->nprobes - 1; i >= 0; i--) {
         const struct sts_probe *p = ctx->probes[i];
         int rc = p->fini ? p->fini(ctx, ctx->state[p->id]) : 0;
@@ -267,13 +320,15 @@ static void finish_scan(struct scan *s)
         ctx->state[p->id] = NULL;
     }
     close_handle((uv_handle_t *)&s->admit_idle);
+    close_handle((uv_handle_t *)&s->meta_timer);
     close_handle((uv_handle_t *)&s->sigint);
     close_handle((uv_handle_t *)&s->sigterm);
     sts_resolver_free(ctx->resolver);
     ctx->resolver = NULL;
     sts_reader_close(s->reader);
     s->reader = NULL;
-    s->exit_code = ctx->fatal ? 1 : ctx->interrupted ? 130 : 0;
+    s->exit_code = ctx->fatal ? ctx->fatal_exit : ctx->interrupted ? STS_EXIT_INTERRUPTED
+                                                                   : STS_EXIT_OK;
     if (ctx->fatal)
         fprintf(stderr, "stsscan: error: %s\n", ctx->fatal_msg);
     /* a pending stdin read (blocked in the thread pool) must not hold the loop */
@@ -338,6 +393,43 @@ static int select_probes(struct sts_ctx *ctx, struct sts_opts *o, char *err, siz
     return 0;
 }
 
+/* The scanner's own descriptors: standard streams, the input, the output
+ * files, run.json's temp file, libuv's (epoll, signal pipe, async, thread
+ * pool) and c-ares' sockets (one UDP and one TCP per channel). */
+static unsigned core_fds(const struct sts_opts *o)
+{
+    return 32 + 2u * (unsigned)o->dns_sockets;
+}
+
+/* Raise the soft descriptor limit to the hard one, and refuse to start when
+ * it still cannot hold every connection the options allow: "too many open
+ * files" must never reach a record as a target's connect error. */
+static int check_fds(struct sts_ctx *ctx, char *err, size_t errlen)
+{
+    struct rlimit rl;
+    unsigned need = core_fds(ctx->opts);
+    for (int i = 0; i < ctx->nprobes; i++)
+        if (ctx->probes[i]->fds)
+            need += ctx->probes[i]->fds(ctx->opts);
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 0;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rlim_t want = rl.rlim_max;
+        rl.rlim_cur = want;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+        snprintf(err, errlen,
+                 "these options need about %u file descriptors at once (--policy-max-conns, "
+                 "--smtp-max-conns, --dns-sockets), but the limit is %llu (ulimit -n): raise "
+                 "the limit or lower those options",
+                 need, (unsigned long long)rl.rlim_cur);
+        return -1;
+    }
+    return 0;
+}
+
 int sts_scan_run(struct sts_opts *o, const struct sts_plugins *pl)
 {
     static struct scan s; /* one scan per process; static keeps the loop's handles valid */
@@ -351,14 +443,20 @@ int sts_scan_run(struct sts_opts *o, const struct sts_plugins *pl)
     sts_queue_init(&ctx->jobs);
     signal(SIGPIPE, SIG_IGN);
 
-    if (select_probes(ctx, o, err, sizeof err) < 0)
+    if (select_probes(ctx, o, err, sizeof err) < 0 || check_fds(ctx, err, sizeof err) < 0)
         goto fail;
     if (o->blocklist) {
         ctx->blocklist = sts_blocklist_new();
         if (!ctx->blocklist || sts_blocklist_load(ctx->blocklist, o->blocklist, err, sizeof err) < 0)
             goto fail;
     }
-    if (mkdir_p(o->out_dir) < 0) {
+    /* the input is checked before any output file exists (a wrong argument
+     * must not cost an earlier scan its results) */
+    s.reader = sts_reader_open(ctx->loop, o->input, o->csv, o->csv_column, on_reader, &s, err,
+                               sizeof err);
+    if (!s.reader)
+        goto fail;
+    if (!sts_opts_to_stdout(o) && mkdir_p(o->out_dir) < 0) {
         snprintf(err, sizeof err, "cannot create output directory %s: %s", o->out_dir,
                  strerror(errno));
         goto fail;
@@ -369,10 +467,6 @@ int sts_scan_run(struct sts_opts *o, const struct sts_plugins *pl)
         .edns_size = o->edns_size, .sockets = o->dns_sockets};
     ctx->resolver = sts_resolver_new(ctx->loop, &ro, err, sizeof err);
     if (!ctx->resolver)
-        goto fail;
-    s.reader = sts_reader_open(ctx->loop, o->input, o->csv, o->csv_column, on_reader, &s, err,
-                               sizeof err);
-    if (!s.reader)
         goto fail;
     s.dedup = sts_dedup_new();
     for (int i = 0; i < pl->noutputs; i++) {
@@ -391,6 +485,9 @@ int sts_scan_run(struct sts_opts *o, const struct sts_plugins *pl)
 
     uv_idle_init(ctx->loop, &s.admit_idle);
     s.admit_idle.data = &s;
+    uv_timer_init(ctx->loop, &s.meta_timer);
+    s.meta_timer.data = &s;
+    uv_timer_start(&s.meta_timer, on_meta, META_EVERY_MS, META_EVERY_MS);
     uv_signal_init(ctx->loop, &s.sigint);
     uv_signal_init(ctx->loop, &s.sigterm);
     s.sigint.data = s.sigterm.data = &s;
@@ -411,5 +508,5 @@ fail:
     fprintf(stderr, "stsscan: %s\n", err[0] ? err : "start-up failed");
     for (int i = 0; i < ctx->noutputs; i++)
         pl->outputs[i]->close(ctx->output_state[i]);
-    return 2;
+    return STS_EXIT_USAGE;
 }

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """The JSON Schema and the code agree on every output vocabulary.
 
-usage: vocab_check.py STSSCAN SCHEMA
+usage: vocab_check.py STSSCAN SCHEMA [--update]
 `stsscan vocab --json` lists every vocabulary the code writes (generated from
 scanner/vocab.def, probes/*.def and scanner/err.def). Each must be a $defs
 entry of docs/schema.json with exactly that enum (same values, same order),
 and no other enum may appear in the schema outside $defs (every vocabulary is
-declared once, in the code, and referenced from where it is used)."""
+declared once, in the code, and referenced from where it is used).
+--update rewrites the $defs enums of SCHEMA from the code (after adding an
+error code or a vocabulary value) and then checks."""
 import json
 import subprocess
 import sys
@@ -39,6 +41,16 @@ def main():
     vocab = json.loads(subprocess.check_output([binary, "vocab", "--json"]))
     schema = json.load(open(schema_path))
     defs = schema.get("$defs", {})
+    if "--update" in sys.argv[3:]:
+        for name, names in vocab.items():
+            d = defs.setdefault(name, {})
+            target = next((a for a in d.get("anyOf", []) if "enum" in a), d)
+            target["enum"] = names
+        if "finding" in defs:  # the codes a findings list may hold: every code but null
+            defs["finding"]["enum"] = [n for n in vocab["code"] if n is not None]
+        with open(schema_path, "w") as f:
+            json.dump(schema, f, indent=1, ensure_ascii=False)
+            f.write("\n")
     bad = 0
     for name, names in vocab.items():
         d = defs.get(name)
@@ -54,6 +66,10 @@ def main():
             bad += 1
         else:
             print(f"{name}: {len(names)} values agree")
+    codes = [n for n in vocab["code"] if n is not None]
+    if defs.get("finding", {}).get("enum") != codes:
+        print("finding: the schema's list of codes differs from the code's")
+        bad += 1
     for path in enums_outside_defs(schema):
         print(f"{path}: an enum outside $defs (reference the vocabulary instead)")
         bad += 1

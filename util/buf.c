@@ -55,12 +55,21 @@ void sts_buf_add(struct sts_buf *b, const void *p, size_t n)
     b->data[b->len] = '\0';
 }
 
-void sts_buf_addc(struct sts_buf *b, char c)
+void sts_buf_grow_addc(struct sts_buf *b, char c)
 {
-    if (b->len + 2 > b->cap && grow(b, 1) < 0)
+    if (grow(b, 1) < 0)
         return;
     b->data[b->len++] = c;
     b->data[b->len] = '\0';
+}
+
+void sts_buf_uint(struct sts_buf *b, unsigned long long v)
+{
+    char tmp[24], *e = tmp + sizeof tmp, *p = e;
+    do
+        *--p = (char)('0' + v % 10);
+    while (v /= 10);
+    sts_buf_add(b, p, (size_t)(e - p));
 }
 
 void sts_buf_adds(struct sts_buf *b, const char *s)
@@ -87,6 +96,19 @@ void sts_buf_printf(struct sts_buf *b, const char *fmt, ...)
     vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
     va_end(ap);
     b->len += (size_t)n;
+}
+
+int sts_buf_write_whole(const struct sts_buf *b, int fd, long long *end)
+{
+    int rc = sts_buf_write_fd(b, fd);
+    if (rc < 0) {
+        /* keep errno of the write: the truncate may fail for the same reason */
+        if (ftruncate(fd, (off_t)*end) == 0)
+            lseek(fd, (off_t)*end, SEEK_SET);
+        return rc;
+    }
+    *end += (long long)b->len;
+    return 0;
 }
 
 int sts_buf_write_fd(const struct sts_buf *b, int fd)

@@ -15,10 +15,26 @@ void sts_buf_init(struct sts_buf *b);
 void sts_buf_free(struct sts_buf *b);
 void sts_buf_reset(struct sts_buf *b);
 void sts_buf_add(struct sts_buf *b, const void *p, size_t n);
-void sts_buf_addc(struct sts_buf *b, char c);
+void sts_buf_grow_addc(struct sts_buf *b, char c);
+/* one byte: inline, it is the writers' most frequent call */
+static inline void sts_buf_addc(struct sts_buf *b, char c)
+{
+    if (b->len + 2 > b->cap) {
+        sts_buf_grow_addc(b, c);
+        return;
+    }
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
+}
+/* decimal digits of v (no printf: several numbers a record) */
+void sts_buf_uint(struct sts_buf *b, unsigned long long v);
 void sts_buf_adds(struct sts_buf *b, const char *s);
 void sts_buf_printf(struct sts_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Write the whole buffer to fd (retrying short writes); 0 or -errno. */
 int sts_buf_write_fd(const struct sts_buf *b, int fd);
+/* The same for a file of whole lines: *end is the file's length so far. On a
+ * failed or short write (a full disk) the file is cut back to *end, so it
+ * never ends in a torn line; on success *end advances. 0 or -errno. */
+int sts_buf_write_whole(const struct sts_buf *b, int fd, long long *end);
 
 #endif

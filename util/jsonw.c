@@ -58,10 +58,22 @@ void sts_jw_aend(struct sts_jsonw *w)
 
 void sts_jw_key(struct sts_jsonw *w, const char *k)
 {
+    /* keys are the writers' own literals (plain ASCII names): no escaping,
+     * one copy -- a record has about a hundred of them */
+    char tmp[72];
+    size_t n = strlen(k);
     sep(w);
-    sts_buf_addc(w->b, '"');
-    sts_json_escape(w->b, (const unsigned char *)k, strlen(k));
-    sts_buf_add(w->b, "\":", 2);
+    if (n + 3 <= sizeof tmp) {
+        tmp[0] = '"';
+        memcpy(tmp + 1, k, n);
+        tmp[n + 1] = '"';
+        tmp[n + 2] = ':';
+        sts_buf_add(w->b, tmp, n + 3);
+    } else {
+        sts_buf_addc(w->b, '"');
+        sts_json_escape(w->b, (const unsigned char *)k, n);
+        sts_buf_add(w->b, "\":", 2);
+    }
     /* the value that follows must not emit another comma */
     w->first[w->depth] = true;
 }
@@ -134,13 +146,18 @@ void sts_jw_str(struct sts_jsonw *w, const char *s)
 void sts_jw_int(struct sts_jsonw *w, int64_t v)
 {
     sep(w);
-    sts_buf_printf(w->b, "%lld", (long long)v);
+    if (v < 0) {
+        sts_buf_addc(w->b, '-');
+        sts_buf_uint(w->b, (uint64_t)0 - (uint64_t)v);
+    } else {
+        sts_buf_uint(w->b, (uint64_t)v);
+    }
 }
 
 void sts_jw_uint(struct sts_jsonw *w, uint64_t v)
 {
     sep(w);
-    sts_buf_printf(w->b, "%llu", (unsigned long long)v);
+    sts_buf_uint(w->b, v);
 }
 
 void sts_jw_double(struct sts_jsonw *w, double v, int decimals)
@@ -195,13 +212,30 @@ void sts_jw_ms(struct sts_jsonw *w, const char *key, double v)
         sts_jw_double(w, v, 3);
 }
 
-void sts_text_escape(struct sts_buf *b, const unsigned char *s, size_t n)
+/* dq: also double every '"' (inside a quoted CSV cell). */
+static void text_escape(struct sts_buf *b, const unsigned char *s, size_t n, bool dq)
 {
     static const char hex[] = "0123456789abcdef";
     size_t i = 0;
     while (i < n) {
+        /* copy a run of plain printable ASCII in one go (the common case) */
+        size_t j = i;
+        while (j < n && s[j] >= 0x20 && s[j] < 0x7F && s[j] != '\\' && !(dq && s[j] == '"'))
+            j++;
+        if (j > i) {
+            sts_buf_add(b, s + i, j - i);
+            i = j;
+            continue;
+        }
         unsigned char c = s[i];
+        if (dq && c == '"') {
+            sts_buf_add(b, "\"\"", 2);
+            i++;
+            continue;
+        }
         size_t l = (c < 0x20 || c == 0x7F || c == '\\') ? 0 : sts_utf8_seq(s + i, n - i);
+        if (l == 2 && c == 0xC2 && s[i + 1] < 0xA0)
+            l = 0; /* U+0080..U+009F: C1 controls are escaped like C0 (byte by byte) */
         if (l == 0) {
             char e[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
             sts_buf_add(b, e, 4);
@@ -211,4 +245,18 @@ void sts_text_escape(struct sts_buf *b, const unsigned char *s, size_t n)
             i += l;
         }
     }
+}
+
+void sts_text_escape(struct sts_buf *b, const unsigned char *s, size_t n)
+{
+    text_escape(b, s, n, false);
+}
+
+void sts_csv_cell(struct sts_buf *b, const void *s, size_t n, bool apostrophe)
+{
+    sts_buf_addc(b, '"');
+    if (apostrophe)
+        sts_buf_addc(b, '\'');
+    text_escape(b, s, n, true);
+    sts_buf_addc(b, '"');
 }

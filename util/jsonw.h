@@ -42,5 +42,8 @@ void sts_json_escape(struct sts_buf *b, const unsigned char *s, size_t n);
 /* Append bytes as printable UTF-8 text: control bytes, backslash and invalid
  * UTF-8 become \\xNN (CSV cells, output/table.c: pandas decodes strict UTF-8). */
 void sts_text_escape(struct sts_buf *b, const unsigned char *s, size_t n);
+/* One quoted CSV cell (RFC 4180) of that text, every '"' doubled; apostrophe:
+ * a leading ' inside the quotes (spreadsheet formula neutralisation). */
+void sts_csv_cell(struct sts_buf *b, const void *s, size_t n, bool apostrophe);
 
 #endif

@@ -189,8 +189,13 @@ check(recs["d-null.smoke.test"]["smtp"]["reason"] == "null_mx", "d-null: reason"
 check(recs["d-ok.smoke.test"]["smtp"]["compliance"]["verdict"] is None, "no policy stage: not judged")
 rows = list(csv.DictReader(open(out + "/mx.csv")))
 check(len(rows) == sum(len(addrs(d)) for d in recs if recs[d].get("smtp")), "mx.csv rows")
-hosts = {(r["host"], r["ip"]): r for r in csv.DictReader(open(out + "/mx_hosts.csv"))}
-check(hosts[("mx-ok.smoke.test", "127.0.26.1")]["domains"] == "3", "mx_hosts.csv domains count")
+host_rows = list(csv.DictReader(open(out + "/mx_hosts.csv")))
+hosts = {(r["host"], r["ip"]): r for r in host_rows}
+# one row per session (written when it ended); the domains that used it are its mx.csv rows
+check(sum(1 for r in host_rows if (r["host"], r["ip"]) == ("mx-ok.smoke.test", "127.0.26.1")) == 1,
+      "mx_hosts.csv: one row for the one session to mx-ok")
+check(sum(1 for r in rows if (r["mx_host"], r["ip"]) == ("mx-ok.smoke.test", "127.0.26.1")) == 3,
+      "mx.csv: three domains used the session to mx-ok")
 dom = {r["domain"]: r for r in csv.DictReader(open(out + "/domains.csv"))}
 check(dom["d-garbled.smoke.test"]["smtp_downgrade"] == "strong", "domains.csv smtp_downgrade")
 if fails:

@@ -239,9 +239,55 @@ static void certificate_verdict(void **state)
     free(p);
 }
 
+/* How a transfer ended: the target's failures get the policy codes, the
+ * scanner's own trouble is local_resources, `internal` only for our bugs. */
+static void classify(void **state)
+{
+    (void)state;
+    struct sts_policy_result p;
+    struct sts_fetch_outcome o;
+#define CLASSIFY(...)                                                                              \
+    do {                                                                                           \
+        memset(&p, 0, sizeof p);                                                                   \
+        p.tls_ms = -1;                                                                             \
+        o = (struct sts_fetch_outcome){__VA_ARGS__};                                               \
+        if (!o.errbuf)                                                                             \
+            o.errbuf = "";                                                                         \
+        sts_policy_classify(&p, &o);                                                               \
+    } while (0)
+    /* an endless status line: curl 7.88 says "out of memory" (measured: no other text) */
+    CLASSIFY(.rc = 27 /* CURLE_OUT_OF_MEMORY */, .errbuf = "Out of memory");
+    assert_int_equal(p.reason, STS_E_LOCAL_RESOURCES); /* before TLS: our memory */
+    memset(&p, 0, sizeof p);
+    p.tls_ms = 2.5; /* the response was arriving */
+    sts_policy_classify(&p, &o);
+    assert_int_equal(p.status, STS_PST_HTTP_ERROR);
+    assert_int_equal(p.reason, STS_E_POLICY_HEADERS_TOO_LARGE);
+    CLASSIFY(.rc = 27);
+    assert_int_equal(p.reason, STS_E_LOCAL_RESOURCES);
+    /* no descriptor for the socket: the scanner's, not a connect failure of the target */
+    CLASSIFY(.rc = 7 /* CURLE_COULDNT_CONNECT */, .starved = true);
+    assert_int_equal(p.reason, STS_E_LOCAL_RESOURCES);
+    CLASSIFY(.rc = 7, .os_errno = 111 /* ECONNREFUSED */);
+    assert_int_equal(p.reason, STS_E_POLICY_CONNECT_REFUSED);
+    /* our body buffer could not grow (CURLE_WRITE_ERROR without a cap reached) */
+    CLASSIFY(.rc = 23);
+    assert_int_equal(p.reason, STS_E_LOCAL_RESOURCES);
+    CLASSIFY(.rc = 23, .too_large = true);
+    assert_int_equal(p.reason, STS_E_POLICY_TOO_LARGE);
+    CLASSIFY(.rc = 28 /* CURLE_OPERATION_TIMEDOUT */, .tcp_up = true);
+    assert_int_equal(p.reason, STS_E_POLICY_TLS_TIMEOUT);
+    CLASSIFY(.rc = 28, .whole_timeout = true);
+    assert_int_equal(p.reason, STS_E_POLICY_TIMEOUT);
+    assert_int_equal(sts_err_class(STS_E_LOCAL_RESOURCES), STS_ERRC_LOCAL);
+    assert_int_equal(sts_err_class(STS_E_POLICY_HEADERS_TOO_LARGE), STS_ERRC_TARGET);
+#undef CLASSIFY
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(classify),
         cmocka_unit_test(header_lines),
         cmocka_unit_test(status_and_names),
         cmocka_unit_test(coverage_rfc_example),
