@@ -11,6 +11,23 @@
 #include "../util/jsonw.h"
 #include "facts.h"
 
+/* One cell, quoted and escaped like every CSV file of the project (sts_csv_cell). */
+static void cell(struct ana_csv *c, const char *s, size_t n, bool text)
+{
+    if (!c->first)
+        fputc(',', c->f);
+    c->first = 0;
+    /* output/table.c's rule against spreadsheet formula injection: a text cell a
+     * spreadsheet would evaluate gets a leading apostrophe */
+    bool apostrophe = text && n > 0 && strchr("=+-@\t\r", s[0]) != NULL;
+    sts_buf_reset(&c->cell);
+    sts_csv_cell(&c->cell, s, n, apostrophe);
+    if (!c->cell.oom)
+        fwrite(c->cell.data, 1, c->cell.len, c->f);
+    else
+        c->oom = 1;
+}
+
 int ana_csv_open(struct ana_csv *c, const char *dir, const char *name, const char *header,
                  char *err, size_t errlen)
 {
@@ -24,66 +41,44 @@ int ana_csv_open(struct ana_csv *c, const char *dir, const char *name, const cha
         return -1;
     }
     setvbuf(c->f, NULL, _IOFBF, 1 << 16);
-    fputs(header, c->f);
-    fputc('\n', c->f);
     c->first = 1;
+    for (const char *h = header; *h;) {
+        const char *comma = strchr(h, ',');
+        size_t n = comma ? (size_t)(comma - h) : strlen(h);
+        cell(c, h, n, false);
+        h += n + (comma ? 1 : 0);
+    }
+    ana_csv_end(c);
     return 0;
-}
-
-static void sep(struct ana_csv *c)
-{
-    if (!c->first)
-        fputc(',', c->f);
-    c->first = 0;
 }
 
 void ana_csv_str(struct ana_csv *c, const char *s)
 {
-    sep(c);
-    if (!s || !*s)
-        return;
-    sts_buf_reset(&c->cell);
-    sts_text_escape(&c->cell, (const unsigned char *)s, strlen(s));
-    if (c->cell.oom || !c->cell.data)
-        return;
-    const char *p = c->cell.data;
-    size_t n = c->cell.len;
-    if (!memchr(p, ',', n) && !memchr(p, '"', n) && !memchr(p, '\n', n) && !memchr(p, '\r', n)) {
-        fwrite(p, 1, n, c->f);
-        return;
-    }
-    fputc('"', c->f);
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == '"')
-            fputc('"', c->f);
-        fputc(p[i], c->f);
-    }
-    fputc('"', c->f);
+    cell(c, s ? s : "", s ? strlen(s) : 0, true);
 }
 
 void ana_csv_u64(struct ana_csv *c, uint64_t v)
 {
-    sep(c);
-    fprintf(c->f, "%" PRIu64, v);
+    char b[32];
+    cell(c, b, (size_t)snprintf(b, sizeof b, "%" PRIu64, v), false);
 }
 
 void ana_csv_pct(struct ana_csv *c, uint64_t part, uint64_t whole)
 {
     char b[32];
     ana_percent(b, sizeof b, part, whole);
-    sep(c);
-    fputs(b, c->f);
+    cell(c, b, strlen(b), false);
 }
 
 void ana_csv_end(struct ana_csv *c)
 {
-    fputc('\n', c->f);
+    fputs("\r\n", c->f); /* RFC 4180, like domains.csv */
     c->first = 1;
 }
 
 int ana_csv_close(struct ana_csv *c, char *err, size_t errlen)
 {
-    int bad = ferror(c->f);
+    int bad = ferror(c->f) || c->oom;
     int e = errno;
     if (fclose(c->f) != 0 && !bad) {
         bad = 1;

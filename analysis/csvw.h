@@ -1,12 +1,14 @@
 /*
- * CSV tables of the analysis (RFC 4180, header row). A table is written to
- * NAME.tmp and renamed on close, so DIR never holds a half-written table.
- * Text cells are made printable UTF-8 (sts_text_escape) and quoted when they
- * hold a comma, quote or line break.
+ * CSV tables of the analysis, in the form of every CSV file of the project
+ * (domains.csv): RFC 4180, header row, CRLF, every cell quoted and made
+ * printable UTF-8 by sts_csv_cell, text cells a spreadsheet would evaluate
+ * led by an apostrophe. A table is written to NAME.tmp and renamed on close,
+ * so DIR never holds a half-written table.
  */
 #ifndef STSSCAN_ANA_CSVW_H
 #define STSSCAN_ANA_CSVW_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -16,7 +18,7 @@ struct ana_csv {
     FILE *f;
     char path[4096], tmp[4200];
     struct sts_buf cell;
-    int first;
+    int first, oom;
 };
 
 /* header: the column names, comma-separated. 0, or -1 with err set. */

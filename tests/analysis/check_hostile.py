@@ -52,7 +52,7 @@ def main():
     check("not_json 3" in p.stderr, "stderr breaks them down")
     check(not any(c in p.stdout for c in "\x00\x1b\x07"), "no control bytes on stdout")
     errors = read(os.path.join(out, "errors.csv"))
-    check("mta_sts,unknown,1," in errors, "an unknown code is counted under 'unknown'")
+    check('"mta_sts","unknown","1",' in errors, "an unknown code is counted under 'unknown'")
     check("\x1b" not in read(os.path.join(out, "providers.csv")), "no ESC in providers.csv")
     table = read(os.path.join(out, "table.csv"))
     check(table.count("\n") == 5, "table.csv: header and the 4 records")

@@ -39,7 +39,8 @@ def main():
           "non-conformant: fastmail.fm and mail.ru, no policy")
     check(sum(r["txt_record"] == "none" for r in rows) == 91, "91 without a TXT record")
     check(not [r for r in rows if r["txt_record"] == "error"], "no failed lookup")
-    funnel = dict(l.split(",")[:2] for l in read(os.path.join(work, "funnel.csv")).splitlines()[1:])
+    with open(os.path.join(work, "funnel.csv"), newline="", encoding="utf-8") as f:
+        funnel = {r["stage"]: r["domains"] for r in csv.DictReader(f)}
     check((funnel["domains"], funnel["mode_testing"], funnel["mode_enforce"]) == ("102", "9", "0"),
           "funnel.csv: 102 domains, 9 testing, 0 enforce")
     done()

@@ -15,7 +15,8 @@ from common import check, done, fresh, run
 
 def main():
     stsscan, scan, notebook, work = sys.argv[1:5]
-    work = fresh(work)
+    scan = os.path.abspath(scan)  # the kernel runs in the notebook's directory
+    work = fresh(os.path.abspath(work))
     tables = os.path.join(work, "tables")
     p = run([stsscan, "analyze", "--no-report", "-o", tables, scan])
     check(p.returncode == 0, "analyze exits 0")

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """stsscan analyze on fixtures/tables: every table equals the hand-derived one in
-expected/tables/ byte for byte; the summary, the paper's sentence, trend.csv over two
+expected/tables/ byte for byte (quoted cells, CRLF, like domains.csv); the summary, the paper's sentence, trend.csv over two
 scans, the tables without databases, and the CLI's refusals.
 
 usage: check_tables.py STSSCAN MMDB_DIR WORK"""
@@ -24,9 +24,9 @@ def main():
              "--asn-db", os.path.join(mmdb, "asn.mmdb"), "-o", out, scan])
     check(p.returncode == 0, "analyze exits 0")
     for t in TABLES:
-        want = read(os.path.join(EXPECTED, "tables", t + ".csv"))
+        want = read(os.path.join(EXPECTED, "tables", t + ".csv"), "rb")
         path = os.path.join(out, t + ".csv")
-        got = read(path) if os.path.exists(path) else None
+        got = read(path, "rb") if os.path.exists(path) else None
         if not check(got == want, f"{t}.csv equals expected/tables/{t}.csv"):
             print(f"--- expected\n{want}--- got\n{got}")
     check(not os.path.exists(os.path.join(out, "trend.csv")), "one scan: no trend.csv")
@@ -75,14 +75,15 @@ def main():
     out3 = os.path.join(work, "trend")
     p = run([stsscan, "analyze", "--no-report", "-o", out3, b, a])  # newest first on purpose
     check(p.returncode == 0, "analyze of two scans exits 0")
-    want = ("date,scan,domains,with_mx,txt_present,txt_usable,policy_usable,policy_valid,"
-            "mode_enforce,mode_testing,mode_none,tlsrpt_usable\n"
-            f"2026-11-20T10:00:00.000Z,{a},17,14,10,8,6,4,4,1,1,4\n"
-            f"2026-11-27T09:59:00.000Z,{b},2,2,2,2,2,2,1,1,0,0\n")
-    got = read(os.path.join(out3, "trend.csv"))
+    rows = [["date", "scan", "domains", "with_mx", "txt_present", "txt_usable", "policy_usable",
+             "policy_valid", "mode_enforce", "mode_testing", "mode_none", "tlsrpt_usable"],
+            ["2026-11-20T10:00:00.000Z", a, 17, 14, 10, 8, 6, 4, 4, 1, 1, 4],
+            ["2026-11-27T09:59:00.000Z", b, 2, 2, 2, 2, 2, 2, 1, 1, 0, 0]]
+    want = "".join(",".join(f'"{v}"' for v in r) + "\r\n" for r in rows).encode()
+    got = read(os.path.join(out3, "trend.csv"), "rb")
     if not check(got == want, "trend.csv: both scans in date order"):
         print(f"--- expected\n{want}--- got\n{got}")
-    check(read(os.path.join(out3, "funnel.csv")).splitlines()[1] == "domains,2,100.00",
+    check(read(os.path.join(out3, "funnel.csv")).splitlines()[1] == '"domains","2","100.00"',
           "the other tables describe the newest scan")
     check("(the scan took 3.25 s)" in p.stdout, "stdout: the scan's own duration from run.json")
 
