@@ -15,7 +15,8 @@
 #include "../scanner/scan.h"
 #include "docs.h"
 
-static const struct sts_output *const outputs[] = {&sts_output_ndjson, &sts_output_csv};
+/* results.ndjson last: it is the authority (scanner/core.h, struct sts_output) */
+static const struct sts_output *const outputs[] = {&sts_output_csv, &sts_output_ndjson};
 
 static const struct sts_plugins plugins = {
     .probes = sts_probes,

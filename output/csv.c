@@ -100,10 +100,14 @@ static void *csv_open(struct sts_ctx *ctx, char *err, size_t errlen)
 
 static int csv_write(void *st, const struct sts_record *r)
 {
-    if (st == &no_csv)
-        return 0;
-    sts_table_add(st, r);
-    return sts_table_flush(st);
+    if (st != &no_csv)
+        sts_table_add(st, r);
+    return 0;
+}
+
+static int csv_flush(void *st)
+{
+    return st == &no_csv ? 0 : sts_table_flush(st);
 }
 
 static void csv_undo(void *st)
@@ -121,4 +125,5 @@ static int csv_close(void *st)
 }
 
 const struct sts_output sts_output_csv = {
-    .name = "csv", .open = csv_open, .write = csv_write, .undo = csv_undo, .close = csv_close};
+    .name = "csv", .open = csv_open, .write = csv_write, .flush = csv_flush, .undo = csv_undo,
+    .close = csv_close};

@@ -1,8 +1,8 @@
 /*
  * NDJSON output: results.ndjson, one line per record (docs/record.md): the
  * record's identity and timing, then one object per stage that ran, written
- * by that stage's probe. One write(2) per record, so a killed scan leaves
- * only whole lines behind.
+ * by that stage's probe. Records are buffered and written whole in batches
+ * (scanner/writeout.c), so a killed scan leaves only whole lines behind.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -86,12 +86,17 @@ static void *nd_open(struct sts_ctx *ctx, char *err, size_t errlen)
 static int nd_write(void *st, const struct sts_record *r)
 {
     struct ndjson *n = st;
-    sts_buf_reset(&n->buf);
     sts_record_json(&n->buf, n->pl, r);
-    if (n->buf.oom)
-        return -ENOMEM;
+    return n->buf.oom ? -ENOMEM : 0;
+}
+
+static int nd_flush(void *st)
+{
+    struct ndjson *n = st;
     n->prev = n->end;
-    return sts_buf_write_whole(&n->buf, n->fd, &n->end);
+    int rc = n->buf.len ? sts_buf_write_whole(&n->buf, n->fd, &n->end) : 0;
+    sts_buf_reset(&n->buf);
+    return rc;
 }
 
 static void nd_undo(void *st)
@@ -103,6 +108,8 @@ static void nd_undo(void *st)
     }
 }
 
+/* What was not flushed is dropped: the core flushes before closing, unless
+ * the scan failed, and then the unflushed batch is counted as unwritten. */
 static int nd_close(void *st)
 {
     struct ndjson *n = st;
@@ -113,4 +120,5 @@ static int nd_close(void *st)
 }
 
 const struct sts_output sts_output_ndjson = {
-    .name = "ndjson", .open = nd_open, .write = nd_write, .undo = nd_undo, .close = nd_close};
+    .name = "ndjson", .open = nd_open, .write = nd_write, .flush = nd_flush, .undo = nd_undo,
+    .close = nd_close};

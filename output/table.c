@@ -124,7 +124,7 @@ int sts_table_close(struct sts_table *t)
 {
     if (!t)
         return 0;
-    int rc = sts_table_flush(t);
+    int rc = t->err;
     if (close(t->fd) < 0 && rc == 0)
         rc = -errno;
     sts_buf_free(&t->rows);

@@ -26,7 +26,8 @@ void sts_table_add(struct sts_table *t, const void *row);
 int sts_table_flush(struct sts_table *t);
 /* Cut the rows of the last flush back out of the file. */
 void sts_table_undo(struct sts_table *t);
-/* Flush and close; 0 or -errno (NULL is fine). */
+/* Close (NULL is fine): 0, or the first write error (-errno). Rows not
+ * flushed are dropped: flush first. */
 int sts_table_close(struct sts_table *t);
 
 /* The same, into a buffer: the header line / one row line (CRLF-terminated);

@@ -26,6 +26,7 @@
 #include "../util/ascii.h"
 #include "../util/utf8.h"
 
+#include <arpa/inet.h>
 #include <string.h>
 
 /* ---- verdict bookkeeping ------------------------------------------------ */
@@ -72,7 +73,6 @@ static bool eq_exact(const unsigned char *s, size_t n, const char *lit)
     return strlen(lit) == n && memcmp(s, lit, n) == 0;
 }
 
-
 /* Copy at most cap bytes as a printable C string (evidence, never parsed). */
 static void keep(char *dst, size_t cap, const unsigned char *s, size_t n)
 {
@@ -81,7 +81,6 @@ static void keep(char *dst, size_t cap, const unsigned char *s, size_t n)
         dst[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? (char)s[i] : '?';
     dst[k] = '\0';
 }
-
 
 /* Case-insensitive search for an ASCII needle; O(n * |needle|), needle tiny. */
 static bool contains_nocase(const unsigned char *s, size_t n, const char *needle)
@@ -130,8 +129,39 @@ static bool domain_ok(const unsigned char *d, size_t n)
     return true;
 }
 
+/* An IP address where a host name belongs: dotted-quad IPv4, IPv6, either
+ * in brackets, or an RFC 5321 address-literal "[IPv6:...]". inet_pton only,
+ * so "1.2.3" or "01.2.3.4" are names (odd ones), not addresses. */
+static bool ip_literal(const unsigned char *v, size_t n)
+{
+    char s[64];
+    if (n >= 2 && v[0] == '[' && v[n - 1] == ']') {
+        v++;
+        n -= 2;
+        if (n > 5 && sts_eq_nocase(v, 5, "IPv6:")) {
+            v += 5;
+            n -= 5;
+        }
+    }
+    if (n == 0 || n >= sizeof s || memchr(v, '\0', n))
+        return false;
+    memcpy(s, v, n);
+    s[n] = '\0';
+    unsigned char a[16];
+    return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
+}
+
 /* sts-policy-mx-value = ["*."] Domain. Normalised: lowercased, one trailing
- * dot dropped (a trailing dot is outside RFC 5321 Domain: strict violation). */
+ * dot dropped (a trailing dot is outside RFC 5321 Domain: strict violation).
+ * An IP address is flagged policy_mx_ip_literal: RFC 8461 4.1 matches MX
+ * host names against the patterns, and "a valid host name can never have
+ * the dotted-decimal form #.#.#.#" (RFC 1123 2.1), so the pattern never
+ * matches. Dotted-quad IPv4 is still an RFC 5321 Domain (all-digit labels
+ * are Let-dig), so it stays strict_ok and valid (matched as text, like any
+ * name); IPv6 and bracketed forms are not a Domain: policy_mx_invalid too.
+ * Neither verdict fails on the finding itself: a sender just finds no
+ * match, which MX coverage reports (policy_mx_uncovered). The finding is
+ * the policy's; the pattern's own err keeps its grammar meaning. */
 static void add_mx(struct sts_policy *p, const unsigned char *v, size_t n)
 {
     p->nmx_total++;
@@ -140,10 +170,13 @@ static void add_mx(struct sts_policy *p, const unsigned char *v, size_t n)
         n--;
     bool wild = n >= 2 && v[0] == '*' && v[1] == '.';
     bool ok = wild ? domain_ok(v + 2, n - 2) : domain_ok(v, n);
+    bool ip = !wild && ip_literal(v, n);
     if (!ok)
         strict_fail(p, STS_E_POLICY_MX_INVALID);
     else if (dot)
         strict_fail(p, STS_E_POLICY_MX_TRAILING_DOT);
+    if (ip)
+        note(p, STS_E_POLICY_MX_IP_LITERAL);
 
     if (p->nmx >= STS_POLICY_MAX_MX) {
         note(p, STS_E_POLICY_MX_TOO_MANY);
@@ -218,10 +251,18 @@ static void set_mode(struct sts_policy *p, const unsigned char *v, size_t n)
     lax_fail(p, STS_E_POLICY_MODE_BAD);
 }
 
+/* An extension field: its name is kept once. A repeated extension is, like
+ * every non-mx field, ignored after the first (RFC 8461 3.2); repeats are
+ * seen among the first STS_POLICY_MAX_UNKNOWN names kept. */
 static void add_unknown(struct sts_policy *p, const unsigned char *k, size_t n)
 {
     note(p, STS_E_POLICY_UNKNOWN_KEY);
     p->nunknown_total++;
+    for (size_t i = 0; i < p->nunknown; i++)
+        if (eq_exact(k, n, p->unknown[i])) {
+            note(p, STS_E_POLICY_DUP_KEY);
+            return;
+        }
     if (p->nunknown < STS_POLICY_MAX_UNKNOWN)
         keep(p->unknown[p->nunknown++], STS_POLICY_KEY_MAX, k, n);
 }
@@ -305,6 +346,11 @@ static void parse_line(struct sts_policy *p, struct state *st, const unsigned ch
             strict_fail(p, STS_E_POLICY_BAD_LINE); /* ext-value has >= 1 vchar */
         else if (!sts_utf8_valid(val, vlen))
             strict_fail(p, STS_E_POLICY_BAD_UTF8);
+        /* sts-policy-ext-value = sts-policy-vchar [*(%x20 / sts-policy-vchar)
+         * sts-policy-vchar]: SP only between visible characters (the edges
+         * were trimmed above). Senders ignore extensions: lax ok. */
+        if (memchr(val, '\t', vlen))
+            strict_fail(p, STS_E_POLICY_EXT_VALUE_TAB);
         return;
     }
     if (id == K_MX) {
@@ -312,11 +358,17 @@ static void parse_line(struct sts_policy *p, struct state *st, const unsigned ch
         st->seen[K_MX] = true;
         return;
     }
-    /* RFC 8461 3.2: "If any non-repeated field -- i.e., all fields excluding
-     * mx -- is duplicated, all entries except for the first SHALL be ignored."
-     * Publishing it twice is still outside "required once": strict violation. */
+    /* RFC 8461 3.2: "If any non-repeated field -- i.e., all fields excepting
+     * mx -- is duplicated, all entries except for the first SHALL be
+     * ignored." The RFC defines how to read a repeat, so it does not make the
+     * policy invalid (the ABNF's "required once" comment is satisfied by the
+     * one entry that counts): a finding, both verdicts unchanged; the first
+     * value counts, even when it is the bad one. */
+    static const sts_err dup_code[K_OTHER] = {STS_E_POLICY_DUP_VERSION, STS_E_POLICY_DUP_MODE,
+                                              STS_OK, STS_E_POLICY_DUP_MAX_AGE};
     if (st->seen[id]) {
-        strict_fail(p, STS_E_POLICY_DUP_KEY);
+        note(p, STS_E_POLICY_DUP_KEY);
+        note(p, dup_code[id]);
         return;
     }
     st->seen[id] = true;

@@ -17,15 +17,21 @@
  *    finding only.
  *  - field names and the version/mode values are case-sensitive (%s, RFC
  *    7405): other case is a strict violation, lax accepts.
- *  - duplicate non-mx field: strict violation ("required once"), lax keeps
- *    the first (RFC 8461 3.2 "all entries except for the first SHALL be
- *    ignored").
+ *  - duplicate non-mx field (version, mode, max_age, an extension): the
+ *    first counts, the rest are ignored (RFC 8461 3.2 "all entries except
+ *    for the first SHALL be ignored"); a finding (policy_duplicate_key, and
+ *    policy_duplicate_version/_mode/_max_age naming the field), strict ok.
+ *  - a TAB inside an extension value: strict violation (the ABNF allows
+ *    only SP between visible characters), lax ok (extensions are ignored).
  *  - max_age = 1*10DIGIT, leading zeros allowed (finding); > 31557600 or
  *    more than 10 digits: strict violation, lax clamps to 31557600;
  *    anything but digits: both fail.
  *  - mx: at least one unless mode none; invalid patterns are a strict
  *    violation and are kept flagged invalid (they never match); lax fails
- *    only when no mx line at all is present.
+ *    only when no mx line at all is present. An IP address as pattern
+ *    (policy_mx_ip_literal) never matches an MX host name: a finding only,
+ *    strict ok for dotted-quad IPv4 (an RFC 5321 Domain), invalid for IPv6
+ *    and bracketed forms (not a Domain).
  *  - a body whose first visible byte is '<' is an HTML page: both fail; an
  *    "<html" / "<!doctype" further down is a strict violation only.
  *  - an empty body, or a missing version/mode/max_age: both fail.
@@ -81,7 +87,7 @@ struct sts_policy {
     uint32_t max_age;     /* effective seconds, clamped to STS_POLICY_MAX_AGE_MAX */
     uint64_t max_age_raw; /* as published, saturating at UINT64_MAX */
 
-    char unknown[STS_POLICY_MAX_UNKNOWN][STS_POLICY_KEY_MAX + 1]; /* extension key names */
+    char unknown[STS_POLICY_MAX_UNKNOWN][STS_POLICY_KEY_MAX + 1]; /* distinct extension names */
     size_t nunknown;
     size_t nunknown_total;
 

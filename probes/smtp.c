@@ -277,6 +277,7 @@ const struct sts_probe sts_probe_smtp = {
     .json = sts_smtp_json,
     .columns = sts_smtp_columns,
     .write = sts_smtp_write,
+    .flush = sts_smtp_flush,
     .undo = sts_smtp_undo,
     .tables = sts_smtp_tables,
     .stats_json = sts_smtp_stats_json,

@@ -34,6 +34,7 @@ extern const struct sts_table_def sts_smtp_tables[];
 int sts_smtp_files_open(struct sts_smtp_state *st, const struct sts_opts *o, char *err,
                         size_t errlen);
 int sts_smtp_write(void *state, const struct sts_record *r);
+int sts_smtp_flush(void *state);
 void sts_smtp_undo(void *state);
 void sts_smtp_on_final(void *state, const struct sts_smtp_conn *c);
 int sts_smtp_files_close(struct sts_smtp_state *st);

@@ -590,35 +590,41 @@ int sts_smtp_write(void *state, const struct sts_record *r)
             struct mx_row row = {{a->conn}, r, s, &s->mx[i], a};
             sts_table_add(st->mx_csv, &row);
         }
-    return sts_table_flush(st->mx_csv);
+    return 0;
+}
+
+int sts_smtp_flush(void *state)
+{
+    struct sts_smtp_state *st = state;
+    if (!st->mx_csv)
+        return 0;
+    int rc = sts_table_flush(st->mx_csv);
+    int rc2 = rc == 0 ? sts_table_flush(st->mx_hosts_csv) : 0;
+    if (rc2 < 0)
+        sts_table_undo(st->mx_csv);
+    return rc ? rc : rc2;
 }
 
 void sts_smtp_undo(void *state)
 {
     struct sts_smtp_state *st = state;
     sts_table_undo(st->mx_csv);
+    sts_table_undo(st->mx_hosts_csv);
 }
 
 void sts_smtp_on_final(void *state, const struct sts_smtp_conn *c)
 {
     struct sts_smtp_state *st = state;
     struct host_row row = {{c}};
-    if (!st->mx_hosts_csv)
-        return;
-    sts_table_add(st->mx_hosts_csv, &row);
-    int rc = sts_table_flush(st->mx_hosts_csv);
-    if (rc < 0 && !st->write_err) {
-        st->write_err = rc;
-        sts_ctx_fatal(st->ctx, "writing mx_hosts.csv: %s", strerror(-rc));
-    }
+    if (st->mx_hosts_csv) /* written with the next batch of records */
+        sts_table_add(st->mx_hosts_csv, &row);
 }
 
 int sts_smtp_files_close(struct sts_smtp_state *st)
 {
-    int rc = st->write_err;
     int a = sts_table_close(st->mx_csv), b = sts_table_close(st->mx_hosts_csv);
     st->mx_csv = st->mx_hosts_csv = NULL;
-    return rc ? rc : a ? a : b;
+    return a ? a : b;
 }
 
 /* ---- run statistics ---------------------------------------------------------- */

@@ -55,7 +55,6 @@ struct sts_smtp_state {
     struct sts_smtp_cache *cache;
     SSL_CTX *ssl;
     struct sts_table *mx_csv, *mx_hosts_csv;
-    int write_err;                /* an mx_hosts.csv row failed (-errno) */
     struct sts_smtp_cache_stats final_stats; /* the cache's, kept when it is freed */
 };
 

@@ -14,6 +14,24 @@
  *   tlsrpt-rua      = %s"rua=" tlsrpt-uri *(*WSP "," *WSP tlsrpt-uri)
  *   tlsrpt-uri      = URI (RFC 3986); "," and "!" MUST be percent-encoded
  *
+ * Repeated fields (issue 12). The ABNF repeats sts-field / tlsrpt-field with
+ * 1*( ), and sts-field = sts-id / sts-extension, so "v=STSv1; id=a; id=b",
+ * "...; rua=A; rua=B" and a repeated extension (a second "v=STSv1" is one:
+ * sts-ext-name "v") all match the grammar. Section 3.1 says nothing else
+ * about repeats: its only grounds to discard a record are "the number of
+ * resulting records is not one" and "the resulting record is syntactically
+ * invalid", and neither applies. So a repeat is strict_ok and lax_ok, with
+ * the finding duplicate_field. Which id counts, the RFC does not say for the
+ * TXT record; its one rule for repeated fields (3.2, the policy: "all entries
+ * except for the first SHALL be ignored") is the only guidance, so the first
+ * id is the one reported and judged. Senders differ (mailauth 4.x and
+ * postfix-mta-sts-resolver keep the last), which matters only when the ids
+ * differ. RFC 8460 3: "The record supports the ability to declare more than
+ * one rua, and if there exists more than one, the reporter MAY attempt to
+ * deliver to each of the supported rua destinations": every URI of every rua
+ * field is kept, in order (up to STS_MAX_RUA, then rua_too_many), and the
+ * record is usable while one of them is.
+ *
  * Errata checked (rfc-editor.org/errata/rfc8461, 4 reports, all "Reported",
  * none verified, so the published ABNF stays the strict reference):
  *  - 6285 (3.1): sts-field-delim allows WSP *before* ";", yet the prose
@@ -48,8 +66,8 @@ struct judge {
 /* Per-record state: the one required field ("id" or "rua"). */
 struct rstate {
     bool have_key, key_exact;
-    const unsigned char *kval;
-    size_t klen;
+    size_t usable;     /* rua: URIs a sender can deliver to, over every rua field */
+    sts_err first_bad; /* rua: the first URI error, STS_OK if none */
     const unsigned char *ext[EXT_TRACK];
     size_t extlen[EXT_TRACK];
     size_t next;
@@ -59,7 +77,8 @@ struct profile {
     const char *tag; /* version tag, e.g. "v=STSv1" */
     const char *key; /* required field name */
     sts_err bad_version, key_missing;
-    void (*value)(struct judge *j, const unsigned char *v, size_t n);
+    bool key_list; /* a repeated key adds its values (rua) instead of being ignored (id) */
+    void (*value)(struct judge *j, struct rstate *st, const unsigned char *v, size_t n);
 };
 
 /* Record a finding (deduplicated, capped); the first strict violation becomes
@@ -177,34 +196,36 @@ static void field(struct judge *j, const struct profile *pf, struct rstate *st,
         if (!exact)
             flag(j, STS_E_TXT_FIELD_CASE, true, false);
         if (st->have_key) {
-            /* Duplicate key: which one wins differs between implementations
-             * (first vs last), so lax accepts it only if both agree. */
-            bool same = vl == st->klen && memcmp(v, st->kval, vl) == 0;
-            flag(j, STS_E_TXT_DUP_FIELD, true, !same);
+            /* Repeated key: grammatical (see the top of this file). id: the
+             * first counts and the rest are ignored; rua: its URIs are added. */
+            flag(j, STS_E_TXT_DUP_FIELD, false, false);
             st->key_exact |= exact;
+            if (pf->key_list)
+                pf->value(j, st, v, vl);
             return;
         }
         st->have_key = true;
         st->key_exact = exact;
-        st->kval = v;
-        st->klen = vl;
-        pf->value(j, v, vl);
+        pf->value(j, st, v, vl);
         return;
     }
     if (sts_eq_nocase(f, nl, "v")) {
-        /* A second version field: ABNF-wise an extension named "v", but a
-         * repeated field all the same. Ignored by senders: lax ok. */
-        flag(j, STS_E_TXT_DUP_FIELD, true, false);
+        /* A second version field: ABNF-wise an extension named "v" (so its
+         * value must be an sts-ext-value), a repeated field all the same.
+         * The first v counts, this one is ignored. */
+        flag(j, STS_E_TXT_DUP_FIELD, false, false);
+        if (!ext_value_ok(v, vl))
+            flag(j, STS_E_TXT_SYNTAX, true, false);
         return;
     }
     j->out->nextensions++;
     /* Unknown fields are ignored by senders (RFC 8460 3 says so outright),
-     * so a malformed or repeated extension is strict-only. */
+     * so a malformed extension is strict-only; a repeated one is grammatical. */
     if (!ext_name_ok(f, nl) || !ext_value_ok(v, vl))
         flag(j, STS_E_TXT_SYNTAX, true, false);
     for (size_t i = 0; i < st->next && i < EXT_TRACK; i++)
         if (st->extlen[i] == nl && memcmp(st->ext[i], f, nl) == 0) {
-            flag(j, STS_E_TXT_DUP_FIELD, true, false);
+            flag(j, STS_E_TXT_DUP_FIELD, false, false);
             return;
         }
     if (st->next < EXT_TRACK) {
@@ -219,8 +240,9 @@ static void field(struct judge *j, const struct profile *pf, struct rstate *st,
  * senders (e.g. postfix-mta-sts-resolver) do. So lax accepts any printable
  * ASCII id up to STS_ID_KEEP (64) characters; beyond that we no longer keep
  * it whole, and two truncated ids would compare equal in scan diffs. */
-static void id_value(struct judge *j, const unsigned char *v, size_t n)
+static void id_value(struct judge *j, struct rstate *st, const unsigned char *v, size_t n)
 {
+    (void)st;
     keep(j->out->id, STS_ID_KEEP, v, n);
     if (n == 0) {
         flag(j, STS_E_TXT_ID_EMPTY, true, true);
@@ -361,14 +383,14 @@ static sts_err check_uri(const unsigned char *u, size_t n, bool *lax_usable)
     return STS_OK;
 }
 
-/* One bad URI among good ones: strict malformed (the record publishes a
- * destination RFC 8460 3 does not allow), lax ok as long as one usable URI
- * remains, since senders deliver to each rua independently. */
-static void rua_value(struct judge *j, const unsigned char *v, size_t n)
+/* One rua field. One bad URI among good ones: strict malformed (the record
+ * publishes a destination RFC 8460 3 does not allow), lax ok as long as one
+ * usable URI remains in the record (rua_done), since senders deliver to each
+ * rua independently. */
+static void rua_value(struct judge *j, struct rstate *st, const unsigned char *v, size_t n)
 {
     struct sts_txt_verdict *out = j->out;
-    size_t pos = 0, nuris = 0, usable = 0;
-    sts_err first_bad = STS_OK;
+    size_t pos = 0, nuris = 0;
     bool empty_elem = false;
     while (pos <= n) {
         size_t a = pos;
@@ -387,10 +409,10 @@ static void rua_value(struct judge *j, const unsigned char *v, size_t n)
         bool lax_usable;
         sts_err e = check_uri(v + a, b - a, &lax_usable);
         if (e == STS_OK || lax_usable)
-            usable++;
+            st->usable++;
         if (e != STS_OK) {
-            if (first_bad == STS_OK)
-                first_bad = e;
+            if (st->first_bad == STS_OK)
+                st->first_bad = e;
             flag(j, e, true, false);
         }
         if (out->nrua < STS_MAX_RUA) {
@@ -403,13 +425,21 @@ static void rua_value(struct judge *j, const unsigned char *v, size_t n)
         }
     }
     if (nuris == 0) {
-        flag(j, STS_E_RPT_RUA_EMPTY, true, true);
+        /* "rua=": outside tlsrpt-rua; the record may still have other URIs */
+        flag(j, STS_E_RPT_RUA_EMPTY, true, false);
+        if (st->first_bad == STS_OK)
+            st->first_bad = STS_E_RPT_RUA_EMPTY;
         return;
     }
     if (empty_elem) /* "rua=mailto:a@b.example," : stray comma, lax ok */
         flag(j, STS_E_TXT_SYNTAX, true, false);
-    if (usable == 0)
-        flag(j, first_bad, true, true);
+}
+
+/* After every field: a record without one usable URI reports nowhere. */
+static void rua_done(struct judge *j, const struct rstate *st)
+{
+    if (st->have_key && st->usable == 0)
+        flag(j, st->first_bad, true, true);
 }
 
 /* ---- one record ----------------------------------------------------------- */
@@ -429,10 +459,11 @@ static void judge(struct judge *j, const struct profile *pf, const unsigned char
         hi--;
     /* NUL/control bytes are outside every production. C-string senders cut
      * at a NUL while others do not, so inside the record they fail lax too;
-     * a CR/LF at the very edge (zone-editor paste) is trimmed by lax. */
+     * other control bytes (ESC, BEL, DEL, CR, LF) likewise, a CR/LF at the
+     * very edge (zone-editor paste) excepted: lax trims it. */
     for (size_t i = 0; i < n; i++)
         if ((p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
-            flag(j, STS_E_TXT_NUL, true, i >= lo && i < hi);
+            flag(j, p[i] ? STS_E_TXT_CTL : STS_E_TXT_NUL, true, i >= lo && i < hi);
     /* Leading blanks: a strict sender does not even select the record;
      * lax trims. Trailing WSP is ABNF-valid only after a final ";". */
     if (lo > 0)
@@ -496,6 +527,8 @@ static void judge(struct judge *j, const struct profile *pf, const unsigned char
         flag(j, pf->key_missing, true, true);
     else if (!st.key_exact)
         flag(j, pf->key_missing, true, false);
+    if (pf->key_list)
+        rua_done(j, &st);
 }
 
 static void parse(const struct profile *pf, const struct sts_bytes *recs, size_t n,
@@ -563,10 +596,10 @@ static void parse(const struct profile *pf, const struct sts_bytes *recs, size_t
         out->reason = STS_OK;
 }
 
-static const struct profile mtasts = {"v=STSv1", "id", STS_E_TXT_BAD_VERSION, STS_E_TXT_ID_MISSING,
-                                      id_value};
-static const struct profile tlsrpt = {"v=TLSRPTv1", "rua", STS_E_RPT_BAD_VERSION,
-                                      STS_E_RPT_RUA_MISSING, rua_value};
+static const struct profile mtasts = {
+    "v=STSv1", "id", STS_E_TXT_BAD_VERSION, STS_E_TXT_ID_MISSING, false, id_value};
+static const struct profile tlsrpt = {"v=TLSRPTv1",          "rua", STS_E_RPT_BAD_VERSION,
+                                      STS_E_RPT_RUA_MISSING, true,  rua_value};
 
 void sts_txt_parse_mtasts(const struct sts_bytes *recs, size_t n, struct sts_txt_verdict *out)
 {

@@ -6,6 +6,13 @@
  * already concatenated (RFC 8461 3.1: "concatenated"), as raw bytes. Records
  * whose text does not start with the version tag are ignored (not an error);
  * exactly one matching record is required.
+ *
+ * Repeated fields (id, rua, v, an extension) are grammatical (the ABNF is
+ * 1*(sts-field-delim sts-field)) and not "syntactically invalid" in RFC 8461
+ * 3.1's sense: strict_ok and lax_ok stay true, the finding is
+ * duplicate_field, the first id is the one reported (RFC 8461 3.2's rule for
+ * repeated policy fields, the RFC's only one), and every URI of every rua
+ * field is kept in order. The reasoning in full: top of txt_parse.c.
  */
 #ifndef STSSCAN_TXT_PARSE_H
 #define STSSCAN_TXT_PARSE_H

@@ -89,10 +89,12 @@ struct sts_probe {
     /* domains.csv cells (row is the record; empty when the stage did not
      * run), ended by an entry whose name is NULL */
     const struct sts_column *columns;
-    /* per finished record, before it is freed: rows of the probe's own files; 0 or
-     * -errno. undo cuts the rows of the last write back out (another file of the
-     * same record could not be written: a record is in every file or in none) */
+    /* per finished record, before it is freed: buffer the rows of the probe's
+     * own files (0 or -errno); flush writes what is buffered (whole rows, 0 or
+     * -errno); undo cuts the last flush back out (another file could not take
+     * the same records: a record is in every file or in none) */
     int (*write)(void *state, const struct sts_record *r);
+    int (*flush)(void *state);
     void (*undo)(void *state);
     const struct sts_table_def *tables; /* ended by an entry whose file is NULL */
     /* run statistics: count a record (true: it is a failure of this stage,
@@ -103,13 +105,18 @@ struct sts_probe {
     void (*summary)(void *state, struct sts_buf *line);
 };
 
-/* An output module: open / write(record) / undo / close. A write writes the
- * whole record or nothing (a failed write leaves no torn line); undo removes
- * the last record written (when another file could not take the record). */
+/* An output module: open / write(record) / flush / undo / close. write
+ * buffers the record; flush writes the buffered records whole or not at all
+ * (a failed write leaves no torn line); undo removes what the last flush
+ * wrote (when another file could not take the same records). The core
+ * flushes the probes' files first, then the outputs in array order: the last
+ * output is the authority (results.ndjson), so a record found there is in
+ * every file (what --resume relies on). */
 struct sts_output {
     const char *name;
     void *(*open)(struct sts_ctx *ctx, char *err, size_t errlen);
     int (*write)(void *state, const struct sts_record *r); /* 0 or -errno */
+    int (*flush)(void *state);
     void (*undo)(void *state);
     int (*close)(void *state);
 };
@@ -134,6 +141,7 @@ struct sts_job {
 struct sts_counts {
     uint64_t lines, records, domains, input_errors, duplicates;
     uint64_t unwritten;      /* records finished after an output failed: not in the files */
+    uint64_t buffered;       /* records written to the buffers since the last flush */
     uint64_t stage_failures; /* records a probe's account() called failures */
 };
 
@@ -167,6 +175,12 @@ enum { STS_EXIT_OK = 0, STS_EXIT_FAILED = 1, STS_EXIT_USAGE = 2, STS_EXIT_RESOLV
        STS_EXIT_INTERRUPTED = 130 };
 
 void sts_job_stage_done(struct sts_job *job);
+/* scanner/writeout.c: a finished record into every file (buffered, flushed in
+ * batches: every STS_FLUSH_RECORDS records, by a timer, and at the end) */
+#define STS_FLUSH_RECORDS 64
+void sts_emit(struct sts_ctx *ctx, struct sts_record *r, bool scanned);
+/* Write out every buffer; 0, or -1 after sts_ctx_fatal (the batch is unwritten). */
+int sts_flush(struct sts_ctx *ctx);
 /* Report a failure of the scanner itself (output, resources): stops the scan. */
 void sts_ctx_fatal(struct sts_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -33,6 +33,7 @@ struct scan {
     struct sts_progress *progress;
     uv_idle_t admit_idle;
     uv_timer_t meta_timer; /* run.json "running" with the counts so far */
+    uv_timer_t flush_timer; /* buffered records reach the files within FLUSH_MS */
     uv_signal_t sigint, sigterm;
     int finished, cancelled;
     int exit_code;
@@ -55,69 +56,6 @@ void sts_ctx_fatal(struct sts_ctx *ctx, const char *fmt, ...)
 
 static void schedule_admit(struct scan *s);
 
-/* Count a record that is in the files (the counts describe the files). */
-static void count(struct sts_ctx *ctx, const struct sts_record *r, bool scanned)
-{
-    struct sts_counts *c = &ctx->counts;
-    c->records++;
-    if (r->input_err == STS_E_INPUT_DUPLICATE)
-        c->duplicates++;
-    else if (r->input_err != STS_OK)
-        c->input_errors++;
-    if (!scanned)
-        return;
-    c->domains++;
-    for (int i = 0; i < ctx->nprobes; i++) {
-        const struct sts_probe *p = ctx->probes[i];
-        if (p->account && p->account(ctx->state[p->id], r))
-            c->stage_failures++;
-    }
-}
-
-/* Write a finished record to every output and to the probes' own files: a
- * record is in every file or in none. A record we cannot write is data lost:
- * the scan stops loudly (sts_ctx_fatal) and the record is counted as unwritten. */
-static bool write_record(struct sts_ctx *ctx, const struct sts_record *r)
-{
-    const struct sts_plugins *pl = ctx->plugins;
-    int nout = 0, nprobe = 0, rc = 0;
-    const char *what = "";
-    if (ctx->fatal)
-        return false;
-    for (; nout < ctx->noutputs; nout++)
-        if ((rc = pl->outputs[nout]->write(ctx->output_state[nout], r)) < 0) {
-            what = pl->outputs[nout]->name;
-            break;
-        }
-    for (; rc == 0 && nprobe < ctx->nprobes; nprobe++) {
-        const struct sts_probe *p = ctx->probes[nprobe];
-        if (p->write && (rc = p->write(ctx->state[p->id], r)) < 0) {
-            what = p->name;
-            break;
-        }
-    }
-    if (rc == 0)
-        return true;
-    for (int i = 0; i < nout; i++)
-        pl->outputs[i]->undo(ctx->output_state[i]);
-    for (int i = 0; i < nprobe; i++) {
-        const struct sts_probe *p = ctx->probes[i];
-        if (p->undo)
-            p->undo(ctx->state[p->id]);
-    }
-    sts_ctx_fatal(ctx, "writing the %s output: %s", what, strerror(-rc));
-    return false;
-}
-
-static void emit(struct sts_ctx *ctx, struct sts_record *r, bool scanned)
-{
-    if (write_record(ctx, r))
-        count(ctx, r, scanned);
-    else
-        ctx->counts.unwritten++;
-    sts_record_free(ctx->plugins, r);
-}
-
 static struct sts_record *item_record(const struct sts_item *it)
 {
     struct sts_record *r = sts_record_new();
@@ -139,7 +77,7 @@ static void start_job(struct sts_ctx *ctx, struct sts_record *r)
     if (!job) {
         r->input_err = STS_E_INTERNAL;
         r->finished = sts_now();
-        emit(ctx, r, false);
+        sts_emit(ctx, r, false);
         return;
     }
     job->ctx = ctx;
@@ -174,21 +112,21 @@ static void handle_item(struct scan *s, struct sts_item *it)
     }
     if (kind == STS_LINE_ERROR) {
         r->input_err = err == STS_OK ? STS_E_INPUT_EMPTY : err;
-        emit(ctx, r, false);
+        sts_emit(ctx, r, false);
         return;
     }
     r->domain = strdup(domain);
     if (sts_blocklist_match_domain(ctx->blocklist, domain)) {
         /* checked before dedup and before any query: nothing is sent for it */
         r->input_err = STS_E_INPUT_BLOCKLISTED;
-        emit(ctx, r, false);
+        sts_emit(ctx, r, false);
         return;
     }
     int64_t first = sts_dedup_check(s->dedup, domain, r->line);
     if (first > 0) {
         r->input_err = STS_E_INPUT_DUPLICATE;
         r->duplicate_of = (uint64_t)first;
-        emit(ctx, r, false);
+        sts_emit(ctx, r, false);
         return;
     }
     start_job(ctx, r);
@@ -204,11 +142,14 @@ static void admit(struct scan *s)
     while (!ctx->interrupted && !ctx->fatal && ctx->inflight < limit &&
            sts_reader_next(s->reader, &it))
         handle_item(s, &it);
-    if (sts_reader_error(s->reader))
+    if (sts_reader_error(s->reader) && !ctx->fatal) {
+        sts_flush(ctx);
         sts_ctx_fatal(ctx, "reading input: %s", sts_reader_error_text(s->reader));
+    }
     char why[256];
     if (!ctx->fatal && sts_resolver_unusable(ctx->resolver, false, why, sizeof why)) {
         /* every further record would only say so: stop, and say it once */
+        sts_flush(ctx);
         sts_ctx_fatal(ctx, "resolver unusable: %s", why);
         ctx->fatal_exit = STS_EXIT_RESOLVER;
     }
@@ -235,10 +176,20 @@ static void schedule_admit(struct scan *s)
 #define META_EVERY_MS 5000
 
 /* A killed scan still leaves run.json with its options and recent counts. */
+#define FLUSH_MS 200
+
 static void on_meta(uv_timer_t *t)
 {
     struct scan *s = t->data;
+    sts_flush(&s->ctx); /* run.json's counts describe the files */
     s->ctx.plugins->runmeta(&s->ctx, STS_RUN_RUNNING);
+}
+
+static void on_flush(uv_timer_t *t)
+{
+    struct scan *s = t->data;
+    if (s->ctx.counts.buffered)
+        sts_flush(&s->ctx);
 }
 
 static void on_reader(void *arg)
@@ -258,7 +209,7 @@ void sts_job_stage_done(struct sts_job *job)
     job->rec->finished = sts_now();
     sts_queue_remove(&job->link);
     ctx->inflight--;
-    emit(ctx, job->rec, true);
+    sts_emit(ctx, job->rec, true);
     free(job);
     schedule_admit((struct scan *)ctx);
 }
@@ -293,6 +244,7 @@ static void finish_scan(struct scan *s)
         return;
     s->finished = 1;
     ctx->finished = sts_now();
+    sts_flush(ctx); /* every record finished so far is data, whatever comes next */
     char why[256];
     if (!ctx->fatal && sts_resolver_unusable(ctx->resolver, true, why, sizeof why)) {
         sts_ctx_fatal(ctx, "resolver unusable: %s", why);
@@ -321,6 +273,7 @@ static void finish_scan(struct scan *s)
     }
     close_handle((uv_handle_t *)&s->admit_idle);
     close_handle((uv_handle_t *)&s->meta_timer);
+    close_handle((uv_handle_t *)&s->flush_timer);
     close_handle((uv_handle_t *)&s->sigint);
     close_handle((uv_handle_t *)&s->sigterm);
     sts_resolver_free(ctx->resolver);
@@ -488,6 +441,9 @@ int sts_scan_run(struct sts_opts *o, const struct sts_plugins *pl)
     uv_timer_init(ctx->loop, &s.meta_timer);
     s.meta_timer.data = &s;
     uv_timer_start(&s.meta_timer, on_meta, META_EVERY_MS, META_EVERY_MS);
+    uv_timer_init(ctx->loop, &s.flush_timer);
+    s.flush_timer.data = &s;
+    uv_timer_start(&s.flush_timer, on_flush, FLUSH_MS, FLUSH_MS);
     uv_signal_init(ctx->loop, &s.sigint);
     uv_signal_init(ctx->loop, &s.sigterm);
     s.sigint.data = s.sigterm.data = &s;

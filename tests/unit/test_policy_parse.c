@@ -138,10 +138,16 @@ static void version_field(void **state)
     FINDINGS(p, STS_E_POLICY_KEY_CASE);
     assert_int_equal(p->nunknown, 0);
 
+    /* RFC 8461 3.2: "all entries except for the first SHALL be ignored" */
     p = PARSE("version: STSv1\r\nversion: STSv2\r\nmode: enforce\r\n" TAIL);
-    LAX_ONLY(p, STS_E_POLICY_DUP_KEY); /* the first wins, RFC 8461 3.2 */
-    FINDINGS(p, STS_E_POLICY_DUP_KEY);
+    STRICT_OK(p);
+    FINDINGS(p, STS_E_POLICY_DUP_KEY, STS_E_POLICY_DUP_VERSION);
     assert_string_equal(p->version, "STSv1");
+    /* the first counts even when it is the bad one */
+    p = PARSE("version: STSv2\r\nversion: STSv1\r\nmode: enforce\r\n" TAIL);
+    BOTH_FAIL(p, STS_E_POLICY_VERSION_BAD, STS_E_POLICY_VERSION_BAD);
+    FINDINGS(p, STS_E_POLICY_VERSION_BAD, STS_E_POLICY_DUP_KEY, STS_E_POLICY_DUP_VERSION);
+    assert_string_equal(p->version, "STSv2");
 }
 
 static void mode_field(void **state)
@@ -165,8 +171,21 @@ static void mode_field(void **state)
     assert_int_equal(p->mode, STS_POLICY_MODE_TESTING);
 
     p = PARSE("version: STSv1\r\nmode: enforce\r\nmode: none\r\n" TAIL);
-    LAX_ONLY(p, STS_E_POLICY_DUP_KEY);
+    STRICT_OK(p);
+    FINDINGS(p, STS_E_POLICY_DUP_KEY, STS_E_POLICY_DUP_MODE);
     assert_int_equal(p->mode, STS_POLICY_MODE_ENFORCE);
+    assert_string_equal(p->mode_raw, "enforce");
+    p = PARSE("version: STSv1\r\nmode: testing\r\n" TAIL "mode: enforce\r\nmode: none\r\n");
+    STRICT_OK(p);
+    FINDINGS(p, STS_E_POLICY_DUP_KEY, STS_E_POLICY_DUP_MODE);
+    assert_int_equal(p->mode, STS_POLICY_MODE_TESTING);
+    p = PARSE("version: STSv1\r\nmode: enforcing\r\nmode: enforce\r\n" TAIL);
+    BOTH_FAIL(p, STS_E_POLICY_MODE_BAD, STS_E_POLICY_MODE_BAD); /* first counts */
+    /* other key case: strictly an extension "Mode" (lax: a repeat) */
+    p = PARSE("version: STSv1\r\nmode: testing\r\nMode: enforce\r\n" TAIL);
+    LAX_ONLY(p, STS_E_POLICY_KEY_CASE);
+    FINDINGS(p, STS_E_POLICY_KEY_CASE, STS_E_POLICY_DUP_KEY, STS_E_POLICY_DUP_MODE);
+    assert_int_equal(p->mode, STS_POLICY_MODE_TESTING);
 
     p = PARSE("version: STSv1\r\nmode: enforced\r\n" TAIL);
     BOTH_FAIL(p, STS_E_POLICY_MODE_BAD, STS_E_POLICY_MODE_BAD);
@@ -219,8 +238,12 @@ static void max_age_field(void **state)
     BOTH_FAIL(p, STS_E_POLICY_MAX_AGE_MISSING, STS_E_POLICY_MAX_AGE_MISSING);
 
     p = PARSE(HEAD "mx: a.example\r\nmax_age: 10\r\nmax_age: 20\r\n");
-    LAX_ONLY(p, STS_E_POLICY_DUP_KEY);
+    STRICT_OK(p);
+    FINDINGS(p, STS_E_POLICY_DUP_KEY, STS_E_POLICY_DUP_MAX_AGE);
     assert_int_equal(p->max_age, 10);
+    p = PARSE(HEAD "mx: a.example\r\nmax_age: 86400\r\nmax_age: 1d\r\n");
+    STRICT_OK(p); /* the ignored repeat is not judged */
+    assert_int_equal(p->max_age, 86400);
 }
 
 static void mx_field(void **state)
@@ -267,6 +290,44 @@ static void mx_field(void **state)
         assert_int_equal(p->mx[0].err, STS_E_POLICY_MX_INVALID);
         assert_true(p->mx[1].valid);
     }
+    /* IP literals (issue 12): never an MX host name (RFC 1123 2.1). IPv4
+     * dotted-quad is an RFC 5321 Domain: strict ok, the finding only. */
+    p = PARSE(HEAD "mx: 192.0.2.1\r\nmax_age: 1\r\n");
+    STRICT_OK(p);
+    FINDINGS(p, STS_E_POLICY_MX_IP_LITERAL);
+    assert_true(p->mx[0].valid);
+    assert_false(p->mx[0].wildcard);
+    assert_int_equal(p->mx[0].err, STS_OK); /* grammatical; the finding is the policy's */
+    assert_string_equal(p->mx[0].pattern, "192.0.2.1");
+    p = PARSE(HEAD "mx: 192.0.2.1.\r\nmax_age: 1\r\n");
+    LAX_ONLY(p, STS_E_POLICY_MX_TRAILING_DOT);
+    FINDINGS(p, STS_E_POLICY_MX_TRAILING_DOT, STS_E_POLICY_MX_IP_LITERAL);
+    static const char *const ips[] = {"[192.0.2.1]",        "2001:db8::1", "[2001:DB8::1]",
+                                      "[IPv6:2001:db8::1]", "[ipv6:::1]",  "::ffff:192.0.2.1"};
+    for (size_t i = 0; i < sizeof ips / sizeof ips[0]; i++) {
+        char buf[256];
+        int n =
+            snprintf(buf, sizeof buf, HEAD "mx: %s\r\nmx: ok.example\r\nmax_age: 1\r\n", ips[i]);
+        p = parse_n(buf, (size_t)n);
+        LAX_ONLY(p, STS_E_POLICY_MX_INVALID); /* not a Domain */
+        FINDINGS(p, STS_E_POLICY_MX_INVALID, STS_E_POLICY_MX_IP_LITERAL);
+        assert_false(p->mx[0].valid);
+        assert_int_equal(p->mx[0].err, STS_E_POLICY_MX_INVALID);
+    }
+    /* names that look numeric but are not addresses for inet_pton */
+    static const char *const names[] = {"1.2.3", "01.2.3.4", "1.2.3.256", "*.0.2.1",
+                                        "192.0.2.1.example"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char buf[256];
+        int n = snprintf(buf, sizeof buf, HEAD "mx: %s\r\nmax_age: 1\r\n", names[i]);
+        p = parse_n(buf, (size_t)n);
+        STRICT_OK(p);
+        assert_int_equal(p->findings.n, 0);
+    }
+    p = PARSE(HEAD "mx: [not-an-ip]\r\nmax_age: 1\r\n");
+    LAX_ONLY(p, STS_E_POLICY_MX_INVALID);
+    FINDINGS(p, STS_E_POLICY_MX_INVALID);
+
     /* An mx line with no value at all still counts as an (invalid) mx. */
     p = PARSE(HEAD "mx:\r\nmax_age: 1\r\n");
     LAX_ONLY(p, STS_E_POLICY_MX_INVALID);
@@ -313,6 +374,23 @@ static void unknown_keys(void **state)
     }
     p = PARSE(HEAD "x.y-z_1: \xe2\x82\xac ok\r\n" TAIL); /* UTF-8 allowed in ext values */
     STRICT_OK(p);
+    /* a repeated extension: the first counts, strict ok (RFC 8461 3.2) */
+    p = PARSE(HEAD "x-report: a\r\nx-report: b\r\nX-Report: c\r\n" TAIL);
+    STRICT_OK(p);
+    FINDINGS(p, STS_E_POLICY_UNKNOWN_KEY, STS_E_POLICY_DUP_KEY);
+    assert_int_equal(p->nunknown, 2); /* distinct names; "X-Report" is another */
+    assert_int_equal(p->nunknown_total, 3);
+    assert_string_equal(p->unknown[0], "x-report");
+    assert_string_equal(p->unknown[1], "X-Report");
+    /* ext-value: SP between visible characters, never HTAB (issue 12) */
+    p = PARSE(HEAD "x-report: ok\tbad\r\n" TAIL);
+    LAX_ONLY(p, STS_E_POLICY_EXT_VALUE_TAB);
+    FINDINGS(p, STS_E_POLICY_UNKNOWN_KEY, STS_E_POLICY_EXT_VALUE_TAB);
+    p = PARSE(HEAD "x-report: ok  \t  bad\r\n" TAIL);
+    LAX_ONLY(p, STS_E_POLICY_EXT_VALUE_TAB);
+    p = PARSE(HEAD "x-report:\tok   fine\t\r\n" TAIL); /* edges: field-delim, *WSP */
+    STRICT_OK(p);
+    FINDINGS(p, STS_E_POLICY_UNKNOWN_KEY, STS_E_POLICY_TRAILING_WS);
     p = PARSE(HEAD "x: \xff\xfe\r\n" TAIL);
     LAX_ONLY(p, STS_E_POLICY_BAD_UTF8);
     p = PARSE(HEAD "x: \xc0\xaf\r\n" TAIL); /* overlong */

@@ -64,6 +64,22 @@ static bool has(sts_err e)
         assert_int_equal(v.lax_ok, (l_ok));                                                        \
     } while (0)
 
+/* Exactly these findings, in this order (first-seen). */
+static void expect_findings(const sts_err *want, size_t n)
+{
+    if (v.findings.n != n)
+        for (size_t i = 0; i < v.findings.n; i++)
+            print_message("finding: %s\n", sts_err_name(v.findings.code[i]));
+    assert_int_equal(v.findings.n, n);
+    for (size_t i = 0; i < n; i++)
+        assert_string_equal(sts_err_name(v.findings.code[i]), sts_err_name(want[i]));
+}
+#define FINDINGS(...)                                                                              \
+    do {                                                                                           \
+        const sts_err w_[] = {__VA_ARGS__};                                                        \
+        expect_findings(w_, sizeof w_ / sizeof w_[0]);                                             \
+    } while (0)
+
 /* Findings are unique and capped. */
 static void findings_sane(void)
 {
@@ -177,8 +193,18 @@ static void t_version_and_whitespace(void **st)
     VERDICT(STS_ST_MALFORMED, STS_E_TXT_SYNTAX, false, true);
     sts("v=STSv1; id=1; junk");
     VERDICT(STS_ST_MALFORMED, STS_E_TXT_SYNTAX, false, true);
+    /* A second v is an sts-extension named "v" (grammatical): ignored. */
     sts("v=STSv1; v=STSv1; id=1");
-    VERDICT(STS_ST_MALFORMED, STS_E_TXT_DUP_FIELD, false, true);
+    VERDICT(STS_ST_OK, STS_OK, true, true);
+    FINDINGS(STS_E_TXT_DUP_FIELD);
+    assert_string_equal(v.id, "1");
+    assert_int_equal(v.nextensions, 0);
+    sts("v=STSv1; id=1; v=STSv2");
+    VERDICT(STS_ST_OK, STS_OK, true, true);
+    FINDINGS(STS_E_TXT_DUP_FIELD);
+    sts("v=STSv1; id=1; v="); /* not an sts-ext-value: strict only */
+    VERDICT(STS_ST_MALFORMED, STS_E_TXT_SYNTAX, false, true);
+    FINDINGS(STS_E_TXT_DUP_FIELD, STS_E_TXT_SYNTAX);
 }
 
 static void t_id(void **st)
@@ -219,11 +245,31 @@ static void t_id(void **st)
     sts("v=STSv1; foo=bar");
     VERDICT(STS_ST_MALFORMED, STS_E_TXT_ID_MISSING, false, false);
     assert_int_equal(v.nextensions, 1);
+    /* Repeated id (issue 12): the ABNF 1*(sts-field-delim sts-field) admits
+     * it, RFC 8461 3.1 discards only "syntactically invalid" records: strict
+     * and lax ok, the first id counts (3.2's rule), duplicate_field. */
     sts("v=STSv1; id=1; id=1");
-    VERDICT(STS_ST_MALFORMED, STS_E_TXT_DUP_FIELD, false, true);
-    sts("v=STSv1; id=1; id=2");
-    VERDICT(STS_ST_MALFORMED, STS_E_TXT_DUP_FIELD, false, false);
+    VERDICT(STS_ST_OK, STS_OK, true, true);
+    FINDINGS(STS_E_TXT_DUP_FIELD);
     assert_string_equal(v.id, "1");
+    sts("v=STSv1; id=first1; id=second2");
+    VERDICT(STS_ST_OK, STS_OK, true, true);
+    FINDINGS(STS_E_TXT_DUP_FIELD);
+    assert_string_equal(v.id, "first1");
+    sts("v=STSv1; id=a; id=b; id=c;");
+    VERDICT(STS_ST_OK, STS_OK, true, true);
+    FINDINGS(STS_E_TXT_DUP_FIELD);
+    assert_string_equal(v.id, "a");
+    /* the first counts even when it is the bad one; the later is not judged */
+    sts("v=STSv1; id=2024-01-01; id=ok");
+    VERDICT(STS_ST_MALFORMED, STS_E_TXT_ID_BAD_CHAR, false, true);
+    FINDINGS(STS_E_TXT_ID_BAD_CHAR, STS_E_TXT_DUP_FIELD);
+    assert_string_equal(v.id, "2024-01-01");
+    sts("v=STSv1; id=; id=ok");
+    VERDICT(STS_ST_MALFORMED, STS_E_TXT_ID_EMPTY, false, false);
+    sts("v=STSv1; id=ok; id=bad id");
+    VERDICT(STS_ST_OK, STS_OK, true, true);
+    assert_string_equal(v.id, "ok");
     sts("v=STSv1; ID=7");
     VERDICT(STS_ST_MALFORMED, STS_E_TXT_FIELD_CASE, false, true);
     assert_true(has(STS_E_TXT_ID_MISSING));
@@ -243,8 +289,13 @@ static void t_extensions(void **st)
     VERDICT(STS_ST_MALFORMED, STS_E_TXT_SYNTAX, false, true);
     sts("v=STSv1; id=1; abcdefghijklmnopqrstuvwxyz012345=1"); /* 32 ok */
     VERDICT(STS_ST_OK, STS_OK, true, true);
-    sts("v=STSv1; id=1; e=1; e=2");
-    VERDICT(STS_ST_MALFORMED, STS_E_TXT_DUP_FIELD, false, true);
+    sts("v=STSv1; id=1; e=1; e=2"); /* a repeated extension: grammatical */
+    VERDICT(STS_ST_OK, STS_OK, true, true);
+    FINDINGS(STS_E_TXT_DUP_FIELD);
+    assert_int_equal(v.nextensions, 2);
+    sts("v=STSv1; id=1; e=1; E=2"); /* another name (case differs) */
+    VERDICT(STS_ST_OK, STS_OK, true, true);
+    assert_int_equal(v.findings.n, 0);
     sts("v=STSv1; id=1; e=");
     VERDICT(STS_ST_MALFORMED, STS_E_TXT_SYNTAX, false, true);
     sts("v=STSv1; id=1; =x");
@@ -256,6 +307,7 @@ static void t_control_bytes(void **st)
     static const char trail_nul[] = "v=STSv1; id=1";
     sts_raw(trail_nul, sizeof trail_nul); /* includes the terminating NUL */
     VERDICT(STS_ST_MALFORMED, STS_E_TXT_NUL, false, false);
+    FINDINGS(STS_E_TXT_NUL, STS_E_TXT_ID_BAD_CHAR); /* the NUL ends the id */
     static const char mid_nul[] = "v=STSv1; id=ab\0cd";
     sts_raw(mid_nul, sizeof mid_nul - 1);
     VERDICT(STS_ST_MALFORMED, STS_E_TXT_NUL, false, false);
@@ -263,16 +315,32 @@ static void t_control_bytes(void **st)
     static const char ver_nul[] = "v=STSv1\0; id=1";
     sts_raw(ver_nul, sizeof ver_nul - 1);
     VERDICT(STS_ST_MALFORMED, STS_E_TXT_NUL, false, false);
-    /* CRLF pasted at the end: lax trims it */
+    FINDINGS(STS_E_TXT_NUL, STS_E_TXT_SYNTAX); /* no ';' after the tag */
+    /* CRLF pasted at the end: control bytes, but lax trims them */
     sts("v=STSv1; id=1\r\n");
-    VERDICT(STS_ST_MALFORMED, STS_E_TXT_NUL, false, true);
-    assert_true(has(STS_E_TXT_WHITESPACE));
+    VERDICT(STS_ST_MALFORMED, STS_E_TXT_CTL, false, true);
+    FINDINGS(STS_E_TXT_CTL, STS_E_TXT_WHITESPACE);
     sts("v=STSv1; id=1\x7f");
-    VERDICT(STS_ST_MALFORMED, STS_E_TXT_NUL, false, false);
+    VERDICT(STS_ST_MALFORMED, STS_E_TXT_CTL, false, false);
+    /* ESC and BEL are control bytes, not NULs (issue 12) */
+    sts("v=STSv1; id=ab\x1b"
+        "cd");
+    VERDICT(STS_ST_MALFORMED, STS_E_TXT_CTL, false, false);
+    FINDINGS(STS_E_TXT_CTL, STS_E_TXT_ID_BAD_CHAR);
+    assert_string_equal(v.id, "ab?cd");
+    sts("v=STSv1; id=1; x=a\x07"
+        "b");
+    VERDICT(STS_ST_MALFORMED, STS_E_TXT_CTL, false, false);
+    FINDINGS(STS_E_TXT_CTL, STS_E_TXT_SYNTAX);
+    static const char both[] = "v=STSv1; id=a\x1b"
+                               "b\0";
+    sts_raw(both, sizeof both - 1);
+    VERDICT(STS_ST_MALFORMED, STS_E_TXT_CTL, false, false);
+    FINDINGS(STS_E_TXT_CTL, STS_E_TXT_NUL, STS_E_TXT_ID_BAD_CHAR);
     /* many problems at once: reason is the first, findings unique */
     sts(" v=stsv1 ; ID = 1-; id=2; ext=a=b; junk;; \x01");
     assert_int_equal(v.status, STS_ST_MALFORMED);
-    assert_int_equal(v.reason, STS_E_TXT_NUL);
+    assert_int_equal(v.reason, STS_E_TXT_CTL);
     assert_false(v.lax_ok);
     findings_sane();
     assert_true(has(STS_E_TXT_BAD_VERSION));
@@ -440,9 +508,6 @@ static void t_rpt_version_fields(void **st)
     rpt("v=TLSRPTv1; RUA=mailto:a@example.com");
     VERDICT(STS_ST_MALFORMED, STS_E_TXT_FIELD_CASE, false, true);
     assert_true(has(STS_E_RPT_RUA_MISSING));
-    rpt("v=TLSRPTv1; rua=mailto:a@example.com; rua=mailto:b@example.com");
-    VERDICT(STS_ST_MALFORMED, STS_E_TXT_DUP_FIELD, false, false);
-    assert_int_equal(v.nrua, 1);
     const char *two[] = {"v=TLSRPTv1; rua=mailto:a@example.com",
                          "v=TLSRPTv1; rua=mailto:b@example.com", NULL};
     parse_list(true, two);
@@ -454,8 +519,58 @@ static void t_rpt_version_fields(void **st)
     static const char ctl[] = "v=TLSRPTv1; rua=mailto:a\x01@example.com";
     struct sts_bytes b = {(const unsigned char *)ctl, sizeof ctl - 1};
     sts_txt_parse_tlsrpt(&b, 1, &v);
-    VERDICT(STS_ST_MALFORMED, STS_E_TXT_NUL, false, false);
+    VERDICT(STS_ST_MALFORMED, STS_E_TXT_CTL, false, false);
     assert_string_equal(v.rua[0].uri, "mailto:a?@example.com");
+}
+
+/* RFC 8460 3: 1*(field-delim tlsrpt-field) admits a repeated rua (issue 12):
+ * usable, every URI of every rua field in order, duplicate_field. */
+static void t_rpt_repeated_rua(void **st)
+{
+    rpt("v=TLSRPTv1; rua=mailto:a@example.com; rua=mailto:b@example.com");
+    VERDICT(STS_ST_OK, STS_OK, true, true);
+    FINDINGS(STS_E_TXT_DUP_FIELD);
+    assert_int_equal(v.nrua, 2);
+    assert_string_equal(v.rua[0].uri, "mailto:a@example.com");
+    assert_string_equal(v.rua[1].uri, "mailto:b@example.com");
+    assert_true(v.rua[0].valid && v.rua[1].valid);
+    rpt("v=TLSRPTv1;rua=mailto:a@example.com,https://r.example.net/x;"
+        "rua=mailto:a@example.com;rua=https://r2.example.org/y");
+    VERDICT(STS_ST_OK, STS_OK, true, true);
+    FINDINGS(STS_E_TXT_DUP_FIELD);
+    assert_int_equal(v.nrua, 4); /* as published, the repeat included */
+    assert_string_equal(v.rua[1].uri, "https://r.example.net/x");
+    assert_string_equal(v.rua[2].uri, "mailto:a@example.com");
+    assert_string_equal(v.rua[3].uri, "https://r2.example.org/y");
+    /* a bad URI in the second field: strict malformed, lax ok (one usable) */
+    rpt("v=TLSRPTv1; rua=mailto:a@example.com; rua=http://x.example/");
+    VERDICT(STS_ST_MALFORMED, STS_E_RPT_RUA_SCHEME, false, true);
+    FINDINGS(STS_E_TXT_DUP_FIELD, STS_E_RPT_RUA_SCHEME);
+    assert_int_equal(v.nrua, 2);
+    assert_false(v.rua[1].valid);
+    /* usable URIs only in the second field */
+    rpt("v=TLSRPTv1; rua=ftp://x.example/; rua=mailto:b@example.com");
+    VERDICT(STS_ST_MALFORMED, STS_E_RPT_RUA_SCHEME, false, true);
+    /* an empty rua beside a good one: strict only */
+    rpt("v=TLSRPTv1; rua=; rua=mailto:b@example.com");
+    VERDICT(STS_ST_MALFORMED, STS_E_RPT_RUA_EMPTY, false, true);
+    FINDINGS(STS_E_RPT_RUA_EMPTY, STS_E_TXT_DUP_FIELD);
+    assert_int_equal(v.nrua, 1);
+    /* no usable URI in any field: both fail, with the first URI's error */
+    rpt("v=TLSRPTv1; rua=; rua=http://x.example/");
+    VERDICT(STS_ST_MALFORMED, STS_E_RPT_RUA_EMPTY, false, false);
+    rpt("v=TLSRPTv1; rua=mailto:bad; rua=");
+    VERDICT(STS_ST_MALFORMED, STS_E_RPT_RUA_URI, false, false);
+    FINDINGS(STS_E_RPT_RUA_URI, STS_E_TXT_DUP_FIELD, STS_E_RPT_RUA_EMPTY);
+    /* the URI cap counts over every field */
+    char rec[700] = "v=TLSRPTv1";
+    for (int i = 0; i < 10; i++)
+        snprintf(rec + strlen(rec), sizeof rec - strlen(rec), "; rua=mailto:r%d@example.com", i);
+    rpt(rec);
+    VERDICT(STS_ST_OK, STS_OK, true, true);
+    FINDINGS(STS_E_TXT_DUP_FIELD, STS_E_RPT_TOO_MANY_RUA);
+    assert_int_equal(v.nrua, STS_MAX_RUA);
+    assert_string_equal(v.rua[7].uri, "mailto:r7@example.com");
 }
 
 int main(void)
@@ -473,6 +588,7 @@ int main(void)
         cmocka_unit_test(t_rpt_errors),
         cmocka_unit_test(t_rpt_mixed),
         cmocka_unit_test(t_rpt_version_fields),
+        cmocka_unit_test(t_rpt_repeated_rua),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

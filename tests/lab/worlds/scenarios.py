@@ -424,6 +424,65 @@ def build(arg=None):
     pcase("pol-cert-self", "self-signed certificate", "RFC 8461 3.3",
           dict(DEFAULT_POLICY, cert="self"), pol_bad("policy_cert_untrusted"))
 
+    # ---------------- verdicts the RFCs define (issue 12) ---------------------------------
+    # Repeated fields, a TAB in an extension value, IP literals as mx patterns, control bytes.
+    pcase("pol-dup-mode", "mode published twice (testing, then enforce): the first counts",
+          "RFC 8461 3.2 (all entries except for the first SHALL be ignored)",
+          {"body": "version: STSv1\r\nmode: testing\r\nmx: mx.good.test\r\nmode: enforce\r\n"
+                   "max_age: 86400\r\n"},
+          pol_ok("testing", **{"policy.lax": True, "policy.parsed.mode_raw": "testing",
+                               "policy.findings": ["policy_duplicate_key", "policy_duplicate_mode"]}))
+    pcase("pol-dup-fields", "version, max_age and an extension each published twice: the first "
+          "counts, strict ok", "RFC 8461 3.2 (all entries except for the first SHALL be ignored)",
+          {"body": "version: STSv1\r\nmode: enforce\r\nmx: mx.good.test\r\nmax_age: 86400\r\n"
+                   "version: STSv1\r\nmax_age: 604800\r\nx-note: a\r\nx-note: b\r\n"},
+          pol_ok("enforce", **{"policy.lax": True, "policy.parsed.extensions": ["x-note"],
+                               "policy.findings": ["policy_duplicate_key", "policy_duplicate_version",
+                                                   "policy_duplicate_max_age", "policy_unknown_key"]}))
+    pcase("pol-ext-tab", "extension value 'ok<TAB>bad': the ABNF allows only SP between visible "
+          "characters (lax: extensions are ignored)",
+          "RFC 8461 3.2 (sts-policy-ext-value = sts-policy-vchar [*(%x20 / sts-policy-vchar) "
+          "sts-policy-vchar])", dict(DEFAULT_POLICY, extra=["x-report: ok\tbad"]),
+          pol_bad("policy_ext_value_tab", lax=True, **{
+              "policy.status": "malformed", "policy.mode": "enforce",
+              "policy.findings": ["policy_unknown_key", "policy_ext_value_tab"]}))
+    pcase("pol-mx-ip", "the only mx pattern is the MX's IPv4 address: grammatical (an RFC 5321 "
+          "Domain) but never matches the MX host name", "RFC 8461 3.2, 4.1; RFC 1123 2.1",
+          dict(DEFAULT_POLICY, mx=[ADDR_MX_GOOD]),
+          pol_ok("enforce", mx=(ADDR_MX_GOOD,), **{
+              "policy.lax": True, "policy.mx_uncovered": ["mx.good.test"],
+              "policy.parsed.mx": [{"pattern": ADDR_MX_GOOD, "valid": True, "error": None}],
+              "policy.findings": ["policy_mx_ip_literal", "policy_mx_uncovered",
+                                  "policy_mx_none_covered"]}))
+    pcase("pol-mx-ip6", "an IPv6 address beside a valid mx pattern: not a Domain (strict "
+          "malformed), never matches", "RFC 8461 3.2, 4.1",
+          dict(DEFAULT_POLICY, mx=["mx.good.test", "::1"]),
+          pol_bad("policy_mx_invalid", lax=True, **{
+              "policy.mode": "enforce", "policy.mx": ["mx.good.test", "::1"],
+              "policy.mx_uncovered": [],
+              "policy.findings": ["policy_mx_invalid", "policy_mx_ip_literal"]}))
+    case("sts-dup-id", "TXT record with id twice (first1, second2): grammatical, the first id "
+         "counts", "RFC 8461 3.1 (1*(sts-field-delim sts-field)); 3.2 (first counts)",
+         sts="v=STSv1; id=first1; id=second2",
+         expect=sts_ok("first1", **{"dns.mta_sts.findings": ["duplicate_field"]}),
+         pexpect=pol_ok("enforce", **{"policy.txt_id": "first1"}))
+    case("rpt-dup-rua", "TLSRPT record with two rua fields: usable, every URI in order",
+         "RFC 8460 3 (1*(field-delim tlsrpt-field); more than one rua)", sts=sts_plain,
+         rpt="v=TLSRPTv1; rua=mailto:tlsrpt@rpt-dup-rua.test; rua=https://r.rpt-dup-rua.test/v1",
+         expect=dict(sts_ok("rpt1"), **rpt_ok(**{
+             "dns.tls_rpt.findings": ["duplicate_field"],
+             "dns.tls_rpt.rua": [
+                 {"uri": "mailto:tlsrpt@rpt-dup-rua.test", "valid": True, "error": None},
+                 {"uri": "https://r.rpt-dup-rua.test/v1", "valid": True, "error": None}]})))
+    case("rpt-control", "TLSRPT record with ESC and BEL in an extension value: control_char, "
+         "not nul_byte", "RFC 8460 3 (tlsrpt-ext-value = 1*(%x21-3A / %x3C / %x3E-7E))",
+         sts=sts_plain,
+         rpt="v=TLSRPTv1; rua=mailto:tlsrpt@rpt-control.test; note=esc\x1bbel\x07end",
+         expect=dict(sts_ok("rpt1"), **rpt_bad("control_char", **{
+             "dns.tls_rpt.lax": False,
+             "dns.tls_rpt.findings": {"not_contains": "nul_byte"},
+             "dns.tls_rpt.rua": {"len": 1}})))
+
     # ---------------- SMTP STARTTLS per MX (RFC 3207; RFC 8461 4, 5) ----------------------
     # Reason names: the SMTP section of scanner/err.def.
     # (mode, what, reason of the address (null = TLS fine), STARTTLS as advertised)
