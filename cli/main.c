@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../analysis/analysis.h"
 #include "../output/ndjson.h"
 #include "../probes/registry.h"
 #include "../scanner/merge.h"
@@ -77,6 +78,8 @@ static const struct command {
     const char *help;
 } commands[] = {
     {"scan", cmd_scan, "scan a list of domains (stsscan scan --help)"},
+    {"analyze", sts_cmd_analyze, "tables, summary and HTML report of scans (analyze --help)"},
+    {"diff", sts_cmd_diff, "changes between two scans of a list (diff --help)"},
     {"errors", cmd_errors, "every error and finding code (--markdown: docs/errors.md)"},
     {"columns", cmd_columns, "every CSV column of every file (--markdown: docs/csv.md)"},
     {"vocab", cmd_vocab, "every output vocabulary (--markdown: docs/vocab.md, --json)"},
