@@ -94,8 +94,8 @@ static void *csv_open(struct sts_ctx *ctx, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    return sts_table_open(ctx->opts->out_dir, "domains.csv", cols, n, ctx->opts->csv_raw, err,
-                          errlen);
+    return sts_table_open(ctx->opts->out_dir, "domains.csv", cols, n, sts_table_flags(ctx->opts),
+                          err, errlen);
 }
 
 static int csv_write(void *st, const struct sts_record *r)
@@ -125,5 +125,5 @@ static int csv_close(void *st)
 }
 
 const struct sts_output sts_output_csv = {
-    .name = "csv", .open = csv_open, .write = csv_write, .flush = csv_flush, .undo = csv_undo,
+    .name = "csv", .file = "domains.csv", .open = csv_open, .write = csv_write, .flush = csv_flush, .undo = csv_undo,
     .close = csv_close};

@@ -72,7 +72,8 @@ static void *nd_open(struct sts_ctx *ctx, char *err, size_t errlen)
         return NULL;
     n->fd = sts_opts_to_stdout(ctx->opts)
                 ? dup(1)
-                : sts_output_create(ctx->opts->out_dir, "results.ndjson", NULL, 0, err, errlen);
+                : sts_output_create(ctx->opts->out_dir, "results.ndjson", ctx->opts->resume, NULL,
+                                    0, &n->end, err, errlen);
     if (n->fd < 0 && sts_opts_to_stdout(ctx->opts))
         snprintf(err, errlen, "stdout: %s", strerror(errno));
     if (n->fd < 0) {
@@ -119,6 +120,43 @@ static int nd_close(void *st)
     return rc;
 }
 
+/* --resume: the line numbers of the whole records (each record starts with
+ * {"schema":"...","line":N, as sts_record_json writes it). */
+static int nd_done_lines(int fd, void (*mark)(void *, uint64_t), void *arg, long long *whole,
+                         char *err, size_t errlen)
+{
+    FILE *f = fdopen(dup(fd), "rb");
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    long long pos = 0, count = 0;
+    int rc = 0;
+    if (!f) {
+        snprintf(err, errlen, "results.ndjson: %s", strerror(errno));
+        return -1;
+    }
+    *whole = 0;
+    while (rc == 0 && (n = getline(&line, &cap, f)) > 0) {
+        pos += n;
+        if (line[n - 1] != '\n')
+            break; /* a torn last line (a killed scan): dropped */
+        count++;
+        const char *p = n > 12 ? memmem(line, (size_t)n < 96 ? (size_t)n : 96, "\"line\":", 7) : NULL;
+        char *end;
+        unsigned long long v = p ? strtoull(p + 7, &end, 10) : 0;
+        if (!p || v == 0 || (*end != ',' && *end != '}')) {
+            snprintf(err, errlen, "results.ndjson line %lld is not a record of this scanner", count);
+            rc = -1;
+            break;
+        }
+        mark(arg, v);
+        *whole = pos;
+    }
+    free(line);
+    fclose(f);
+    return rc;
+}
+
 const struct sts_output sts_output_ndjson = {
-    .name = "ndjson", .open = nd_open, .write = nd_write, .flush = nd_flush, .undo = nd_undo,
+    .name = "ndjson", .file = "results.ndjson", .done_lines = nd_done_lines, .open = nd_open, .write = nd_write, .flush = nd_flush, .undo = nd_undo,
     .close = nd_close};

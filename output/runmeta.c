@@ -13,6 +13,7 @@
 
 #include "../scanner/inhash.h"
 #include "../scanner/resolver.h"
+#include "../scanner/resume.h"
 #include "../util/clock.h"
 #include "ndjson.h"
 
@@ -128,6 +129,12 @@ int sts_runmeta_write(struct sts_ctx *ctx, int status)
     sts_opts_json(&w, o, false);
     sts_jw_key(&w, "input_sha256"); /* null until a non-file input was read to its end */
     sts_jw_str(&w, sts_inhash_hex(ctx->inhash));
+    sts_jw_key(&w, "options_sha256"); /* --resume and merge compare both */
+    sts_jw_str(&w, ctx->options_sha256);
+    sts_jw_key(&w, "resumptions"); /* the interrupted invocations this one continued */
+    sts_resume_history_json(ctx->resume, &w);
+    sts_jw_key(&w, "records_in_files"); /* kept from them + written now */
+    sts_jw_uint(&w, sts_resume_kept(ctx->resume) + ctx->counts.records);
     resolver(&w, ctx);
     counts(&w, ctx);
     resolver_stats(&w, ctx);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../util/jsonw.h"
@@ -19,8 +20,8 @@ struct sts_table {
     int err; /* first write error (-errno), sticky */
 };
 
-int sts_output_create(const char *dir, const char *name, char *path, size_t pathlen, char *err,
-                      size_t errlen)
+int sts_output_create(const char *dir, const char *name, bool append, char *path, size_t pathlen,
+                      long long *size, char *err, size_t errlen)
 {
     char local[4096];
     if (!path || pathlen == 0) {
@@ -28,10 +29,20 @@ int sts_output_create(const char *dir, const char *name, char *path, size_t path
         pathlen = sizeof local;
     }
     snprintf(path, pathlen, "%s/%s", dir, name);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0644);
+    if (fd < 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (size)
+        *size = fstat(fd, &st) == 0 ? (long long)st.st_size : 0;
     return fd;
+}
+
+unsigned sts_table_flags(const struct sts_opts *o)
+{
+    return (o->csv_raw ? STS_TABLE_RAW : 0) | (o->resume ? STS_TABLE_APPEND : 0);
 }
 
 void sts_table_header(struct sts_buf *b, const struct sts_column *cols, size_t ncols)
@@ -68,7 +79,7 @@ void sts_table_render(struct sts_buf *b, struct sts_buf *cell, const struct sts_
 }
 
 struct sts_table *sts_table_open(const char *dir, const char *file, const struct sts_column *cols,
-                                 size_t ncols, bool raw, char *err, size_t errlen)
+                                 size_t ncols, unsigned flags, char *err, size_t errlen)
 {
     char path[4096];
     struct sts_table *t = calloc(1, sizeof *t);
@@ -78,13 +89,15 @@ struct sts_table *sts_table_open(const char *dir, const char *file, const struct
     }
     t->cols = cols;
     t->ncols = ncols;
-    t->raw = raw;
-    t->fd = sts_output_create(dir, file, path, sizeof path, err, errlen);
+    t->raw = flags & STS_TABLE_RAW;
+    t->fd = sts_output_create(dir, file, flags & STS_TABLE_APPEND, path, sizeof path, &t->end, err,
+                              errlen);
     if (t->fd < 0) {
         free(t);
         return NULL;
     }
-    sts_table_header(&t->rows, cols, ncols);
+    if (t->end == 0) /* appending to a file that has its header: rows only */
+        sts_table_header(&t->rows, cols, ncols);
     if (sts_table_flush(t) < 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(-t->err));
         sts_table_close(t);

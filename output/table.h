@@ -17,9 +17,15 @@
 struct sts_table;
 
 /* Create (truncate) DIR/FILE and write the header; NULL with "PATH: reason" in
- * err. raw: STS_COL_TEXT cells are written as they are (--csv-raw). */
+ * err. Flags: STS_TABLE_RAW, STS_COL_TEXT cells as they are (--csv-raw);
+ * STS_TABLE_APPEND, keep the file and add rows (--resume; the header only if
+ * the file is empty). */
+#define STS_TABLE_RAW 1u
+#define STS_TABLE_APPEND 2u
 struct sts_table *sts_table_open(const char *dir, const char *file, const struct sts_column *cols,
-                                 size_t ncols, bool raw, char *err, size_t errlen);
+                                 size_t ncols, unsigned flags, char *err, size_t errlen);
+/* The table flags the options ask for. */
+unsigned sts_table_flags(const struct sts_opts *o);
 /* Append the row of `row` to the pending rows. */
 void sts_table_add(struct sts_table *t, const void *row);
 /* Write the pending rows with one write(2); 0 or -errno. */
@@ -36,9 +42,10 @@ void sts_table_header(struct sts_buf *b, const struct sts_column *cols, size_t n
 void sts_table_render(struct sts_buf *b, struct sts_buf *cell, const struct sts_column *cols,
                       size_t ncols, bool raw, const void *row);
 
-/* Create (truncate) DIR/NAME for an output file: the fd, or -1 with
- * "PATH: reason" in err. path (may be NULL) receives the full path. */
-int sts_output_create(const char *dir, const char *name, char *path, size_t pathlen, char *err,
-                      size_t errlen);
+/* Create (truncate, or with append open for appending) DIR/NAME for an output
+ * file: the fd, or -1 with "PATH: reason" in err. path (may be NULL)
+ * receives the full path; *size (may be NULL) the file's length now. */
+int sts_output_create(const char *dir, const char *name, bool append, char *path, size_t pathlen,
+                      long long *size, char *err, size_t errlen);
 
 #endif

@@ -5,6 +5,7 @@
 #ifndef STSSCAN_SMTP_RESULT_H
 #define STSSCAN_SMTP_RESULT_H
 
+#include "../util/htab.h"
 #include "dns_result.h"
 #include "smtp_cache.h"
 #include "smtp_verdict.h"
@@ -52,6 +53,7 @@ static inline const struct sts_smtp_result *sts_smtp_of(const struct sts_record 
 /* The stage's run state. */
 struct sts_smtp_state {
     struct sts_ctx *ctx;
+    struct sts_htab seen;         /* --resume: (host, ip, port) with a row in mx_hosts.csv */
     struct sts_smtp_cache *cache;
     SSL_CTX *ssl;
     struct sts_table *mx_csv, *mx_hosts_csv;

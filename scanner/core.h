@@ -114,6 +114,12 @@ struct sts_probe {
  * every file (what --resume relies on). */
 struct sts_output {
     const char *name;
+    const char *file; /* its file in --out: --force removes it, --resume keeps its whole lines */
+    /* The authority only: call mark() with the input line of every whole record in
+     * the file open at fd, and set *whole to the length up to the last whole record
+     * (what --resume keeps). 0, or -1 with a message in err. */
+    int (*done_lines)(int fd, void (*mark)(void *arg, uint64_t line), void *arg,
+                      long long *whole, char *err, size_t errlen);
     void *(*open)(struct sts_ctx *ctx, char *err, size_t errlen);
     int (*write)(void *state, const struct sts_record *r); /* 0 or -errno */
     int (*flush)(void *state);
@@ -151,6 +157,8 @@ struct sts_ctx {
     struct sts_resolver *resolver;
     struct sts_blocklist *blocklist; /* --blocklist: NULL when none */
     struct sts_inhash *inhash;       /* input_sha256 of run.json (scanner/inhash.h) */
+    struct sts_resume *resume;       /* --resume: the input lines already done */
+    char options_sha256[65];         /* of the options that change what a scan measures */
 
     const struct sts_plugins *plugins;
     const struct sts_probe *probes[STS_MAX_STAGES]; /* selected, in pipeline order */

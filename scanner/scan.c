@@ -26,6 +26,7 @@
 #include "progress.h"
 #include "reader.h"
 #include "resolver.h"
+#include "resume.h"
 #include "shard.h"
 
 struct scan {
@@ -107,6 +108,14 @@ static void handle_item(struct scan *s, struct sts_item *it)
                         kind == STS_LINE_DOMAIN ? domain : it->text,
                         kind == STS_LINE_DOMAIN ? strlen(domain) : it->len)) {
         free(it->text); /* a comment, or another shard's line: no record here */
+        return;
+    }
+    if (sts_resume_done(ctx->resume, it->line)) {
+        /* its record is in the files (--resume); its domain still counts for
+         * duplicates, as it did in the interrupted run */
+        if (kind == STS_LINE_DOMAIN && !sts_blocklist_match_domain(ctx->blocklist, domain))
+            sts_dedup_check(s->dedup, domain, it->line);
+        free(it->text);
         return;
     }
     struct sts_record *r = item_record(it);
@@ -417,6 +426,8 @@ int sts_scan_run(struct sts_opts *o, const struct sts_plugins *pl)
     if (!s.reader)
         goto fail;
     sts_reader_hash(s.reader, ctx->inhash);
+    if (sts_outdir_prepare(ctx, err, sizeof err) < 0)
+        goto fail;
     if (!sts_opts_to_stdout(o) && mkdir_p(o->out_dir) < 0) {
         snprintf(err, sizeof err, "cannot create output directory %s: %s", o->out_dir,
                  strerror(errno));
@@ -467,6 +478,7 @@ int sts_scan_run(struct sts_opts *o, const struct sts_plugins *pl)
     sts_dedup_free(s.dedup);
     sts_blocklist_free(ctx->blocklist);
     sts_inhash_free(ctx->inhash);
+    sts_resume_free(ctx->resume);
     return s.exit_code;
 
 fail:

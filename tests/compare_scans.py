@@ -53,7 +53,7 @@ TEXT_WITH_TIMINGS = {"error_detail", "detail"}
 MILLIS = re.compile(r"\b\d+ milliseconds\b")
 CSV_KEYS = {"domains.csv": ("line",), "mx.csv": ("line", "mx_host", "ip"),
             "mx_hosts.csv": ("host", "ip", "port")}
-RUN_OPTION_IGNORED = {"out_dir", "shard", "progress", "input"}
+RUN_OPTION_IGNORED = {"out_dir", "shard", "progress", "input", "resume", "force"}  # OPT_RUNTIME + shard, input path
 # run.json counts that describe how a scan ran (its caches, sessions, peaks), not what it
 # found: shards, or two runs, differ there legitimately (a shared MX host is resolved and
 # probed once per shard)
@@ -192,7 +192,7 @@ def compare_table(name, a_dir, b_dir, make_items, rep):
     return len(set(ia) | set(ib))
 
 
-def compare_run(a_dir, b_dir, rep):
+def compare_run(a_dir, b_dir, rep, counts=True):
     ra = json.load(open(os.path.join(a_dir, "run.json")))
     rb = json.load(open(os.path.join(b_dir, "run.json")))
     paths = []
@@ -202,7 +202,8 @@ def compare_run(a_dir, b_dir, rep):
             return counts
         return {k: found(v) for k, v in counts.items() if k not in RUN_COUNTS_IGNORED}
 
-    diff_values(found(ra.get("counts")), found(rb.get("counts")), "counts.", paths, 20)
+    if counts:
+        diff_values(found(ra.get("counts")), found(rb.get("counts")), "counts.", paths, 20)
     diff_values(ra.get("input_sha256"), rb.get("input_sha256"), "input_sha256.", paths, 20)
     oa = {k: v for k, v in (ra.get("options") or {}).items() if k not in RUN_OPTION_IGNORED}
     ob = {k: v for k, v in (rb.get("options") or {}).items() if k not in RUN_OPTION_IGNORED}
@@ -221,6 +222,8 @@ def main():
                     help="also ignore this JSON key / CSV column (repeatable)")
     ap.add_argument("--max-diffs", type=int, default=20, help="differences shown (default 20)")
     ap.add_argument("--quiet", action="store_true", help="print only the summary line")
+    ap.add_argument("--ignore-run-counts", action="store_true",
+                    help="do not compare run.json counts (a resumed scan counts per invocation)")
     args = ap.parse_args()
     ign = Ignore(args.ignore)
     rep = Report(args.max_diffs, args.quiet)
@@ -246,7 +249,7 @@ def main():
                 rep.add(f"{name}: headers differ: A {headers[0]} / B {headers[-1]}")
             summary.append(f"{n} {name} rows")
         if os.path.isfile(os.path.join(args.a, "run.json")) or os.path.isfile(os.path.join(args.b, "run.json")):
-            compare_run(args.a, args.b, rep)
+            compare_run(args.a, args.b, rep, not args.ignore_run_counts)
     except (OSError, ValueError) as e:
         print(f"compare_scans: {e}", file=sys.stderr)
         return 2

@@ -203,6 +203,12 @@ void sts_jw_null(struct sts_jsonw *w)
     sts_buf_adds(w->b, "null");
 }
 
+void sts_jw_raw(struct sts_jsonw *w, const char *json)
+{
+    sep(w);
+    sts_buf_adds(w->b, json);
+}
+
 void sts_jw_ms(struct sts_jsonw *w, const char *key, double v)
 {
     sts_jw_key(w, key);

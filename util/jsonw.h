@@ -34,6 +34,8 @@ void sts_jw_uint(struct sts_jsonw *w, uint64_t v);
 void sts_jw_double(struct sts_jsonw *w, double v, int decimals);
 void sts_jw_bool(struct sts_jsonw *w, bool v);
 void sts_jw_null(struct sts_jsonw *w);
+/* A value that is already JSON text (compact, trusted: written by us). */
+void sts_jw_raw(struct sts_jsonw *w, const char *json);
 /* key: milliseconds with 3 decimals, or null when v < 0 (phase never reached) */
 void sts_jw_ms(struct sts_jsonw *w, const char *key, double v);
 /* Append JSON string escaping of bytes to a buffer (no quotes). */

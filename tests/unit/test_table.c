@@ -71,7 +71,7 @@ static void test_file_whole_rows_and_undo(void **state)
     (void)state;
     char dir[] = "/tmp/test_table.XXXXXX", err[256], path[300], buf[512];
     assert_non_null(mkdtemp(dir));
-    struct sts_table *t = sts_table_open(dir, "t.csv", cols, 2, false, err, sizeof err);
+    struct sts_table *t = sts_table_open(dir, "t.csv", cols, 2, 0, err, sizeof err);
     assert_non_null(t);
     const char *r1[2] = {"one", "1"}, *r2[2] = {"two", "2"};
     sts_table_add(t, r1);
