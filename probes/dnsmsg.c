@@ -48,11 +48,6 @@ int sts_dnsmsg_name(const unsigned char *buf, size_t len, size_t off, char *out,
         total += c + 1;
         if (total + 1 > STS_DNS_WIRE_MAX) /* RFC 1035 2.3.4, the root label included */
             return -1;
-        if (o > 0) {
-            if (o + 1 >= outsz)
-                return -1;
-            out[o++] = '.';
-        }
         if (sts_dnsname_put_label(out, outsz, &o, buf + pos + 1, c) < 0)
             return -1;
         pos += 1 + c;

@@ -8,6 +8,11 @@ int sts_dnsname_put_label(char *out, size_t outsz, size_t *o, const unsigned cha
                           size_t n)
 {
     size_t p = *o;
+    if (p > 0) { /* not the first label: the separator */
+        if (p + 1 >= outsz)
+            return -1;
+        out[p++] = '.';
+    }
     for (size_t i = 0; i < n; i++) {
         unsigned ch = sts_lower(label[i]);
         if (ch > 0x20 && ch < 0x7F && ch != '.' && ch != '\\') {
@@ -85,11 +90,6 @@ int sts_dnsname_from_wire(const unsigned char *wire, size_t len, char *out, size
             return pos + 1 == len ? (int)o : -1;
         if (n > STS_DNS_LABEL_MAX || pos + 1 + n >= len)
             return -1;
-        if (o > 0) {
-            if (o + 1 >= outsz)
-                return -1;
-            out[o++] = '.';
-        }
         if (sts_dnsname_put_label(out, outsz, &o, wire + pos + 1, n) < 0)
             return -1;
         pos += 1 + n;

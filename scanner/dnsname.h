@@ -23,7 +23,8 @@
 #define STS_DNS_LABEL_MAX 63
 
 /* Append one label's bytes in presentation form to out (size outsz) at *o,
- * keeping out NUL-terminated. 0, or -1 when out is too small. */
+ * after a '.' unless *o is 0 (the first label), keeping out NUL-terminated.
+ * 0, or -1 when out is too small. */
 int sts_dnsname_put_label(char *out, size_t outsz, size_t *o, const unsigned char *label,
                           size_t n);
 
