@@ -327,7 +327,11 @@ def build(arg=None):
                                 "dns.mx.hosts.0.a": {"status": "ok", "addrs": ["127.0.25.1"]},
                                 "dns.mx.hosts.1.host": "dot\\046label.mx-escaped.test",
                                 "dns.mx.hosts.1.error": None,
-                                "dns.mx.hosts.1.a": {"status": "ok", "addrs": ["127.0.25.1"]}}))
+                                "dns.mx.hosts.1.a": {"status": "ok", "addrs": ["127.0.25.1"]}}),
+         sexpect={"smtp.hosts": {"contains": {  # the session runs; no certificate names it
+             "host": "mail\\032host.mx-escaped.test", "reasons": ["cert_name_mismatch"],
+             "addrs": [{"ip": "127.0.25.1", "class": "starttls_offered",
+                        "tls_reason": "cert_name_mismatch"}]}}})
     case("mx-colon", "MX name with a ':' in a label: a host name, not an IPv6 address",
          "RFC 2181 11; RFC 4291 2.2",
          # (Knot's zone syntax wants the ':' escaped; the name holds the byte itself)
