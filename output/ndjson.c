@@ -5,6 +5,7 @@
  * (scanner/writeout.c), so a killed scan leaves only whole lines behind.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,7 +89,7 @@ static int nd_write(void *st, const struct sts_record *r)
 {
     struct ndjson *n = st;
     sts_record_json(&n->buf, n->pl, r);
-    return n->buf.oom ? -ENOMEM : 0;
+    return n->buf.oom ? -ENOMEM : n->buf.len > INT_MAX ? INT_MAX : (int)n->buf.len;
 }
 
 static int nd_flush(void *st)

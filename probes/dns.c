@@ -5,12 +5,14 @@
  *   A/AAAA mta-sts.D (the policy host, used later by the policy probe).
  * Its JSON, CSV columns and statistics are in dns_out.c.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../util/clock.h"
 #include "dns.h"
+#include "dns_rdata.h"
 #include "dnsq.h"
 #include "mxcache.h"
 
@@ -48,17 +50,8 @@ static void collect_txt(const struct sts_dnsmsg *m, const char *final, struct st
         char *rec = malloc((size_t)rr.rdlen + 1);
         if (!rec)
             break;
-        size_t len = 0, nstr = 0, p = rr.rdoff, end = rr.rdoff + rr.rdlen;
-        while (p < end) {
-            size_t l = m->buf[p++];
-            if (p + l > end)
-                l = end - p; /* malformed string length: keep what is there */
-            memcpy(rec + len, m->buf + p, l);
-            len += l;
-            p += l;
-            nstr++;
-        }
-        rec[len] = '\0';
+        size_t nstr;
+        size_t len = sts_rdata_txt(m->buf + rr.rdoff, rr.rdlen, rec, &nstr);
         size_t k = t->nrecords;
         char **r2 = realloc(t->records, (k + 1) * sizeof *r2);
         size_t *l2 = r2 ? realloc(t->record_len, (k + 1) * sizeof *l2) : NULL;
@@ -145,13 +138,12 @@ static void on_mx_addrs(struct sts_mxcache_wait *mw, const struct sts_addr_looku
 }
 
 /* An MX exchange that is an address literal (seen in the wild) is not a host
- * name; we record it instead of resolving it as a name. */
-static bool looks_like_ip(const char *h)
+ * name; we record it instead of resolving it as a name. Only what inet_pton
+ * reads as an address is one: a name with a ':' in a label is still a name. */
+static bool is_ip_literal(const char *h)
 {
-    size_t n = strspn(h, "0123456789.");
-    if (h[n] == '\0' && strchr(h, '.'))
-        return true;
-    return strchr(h, ':') != NULL || (h[0] == '[');
+    unsigned char a[16];
+    return inet_pton(AF_INET, h, a) == 1 || inet_pton(AF_INET6, h, a) == 1;
 }
 
 static int cmp_mx(const void *x, const void *y)
@@ -182,10 +174,9 @@ static void on_mx(struct sts_dnsq *q, const struct sts_dnsmsg *m, const char *fi
         struct sts_dnsiter it = STS_DNSITER_INIT(m);
         struct sts_dnsrr rr;
         while (sts_dnsmsg_next_of(m, &it, final, STS_T_MX, &rr)) {
-            if (rr.rdlen < 3)
-                continue;
             char host[STS_DNS_NAME_MAX];
-            if (sts_dnsmsg_name(m->buf, m->len, rr.rdoff + 2, host, sizeof host, NULL) < 0)
+            uint16_t pref;
+            if (sts_rdata_mx(m, &rr, &pref, host) < 0)
                 continue;
             ml->nmx_total++;
             if (host[0] == '\0') { /* "." : RFC 7505 null MX */
@@ -198,7 +189,7 @@ static void on_mx(struct sts_dnsq *q, const struct sts_dnsmsg *m, const char *fi
             if (dup || ml->nmx >= room)
                 continue;
             struct sts_mx *mx = &ml->mx[ml->nmx++];
-            mx->pref = (uint16_t)((m->buf[rr.rdoff] << 8) | m->buf[rr.rdoff + 1]);
+            mx->pref = pref;
             mx->host = strdup(host);
             mx->a.rcode = mx->aaaa.rcode = -1;
         }
@@ -228,7 +219,7 @@ static void on_mx(struct sts_dnsq *q, const struct sts_dnsmsg *m, const char *fi
             mx->err = STS_E_INTERNAL;
             continue;
         }
-        if (looks_like_ip(mx->host)) {
+        if (is_ip_literal(mx->host)) {
             mx->err = STS_E_MX_IS_IP;
             continue;
         }

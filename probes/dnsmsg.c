@@ -4,6 +4,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../scanner/dnsname.h"
+
 static uint16_t get16(const unsigned char *p)
 {
     return (uint16_t)((p[0] << 8) | p[1]);
@@ -44,28 +46,10 @@ int sts_dnsmsg_name(const unsigned char *buf, size_t len, size_t off, char *out,
         if (pos + 1 + c > len)
             return -1;
         total += c + 1;
-        if (total > 255) /* RFC 1035 2.3.4 */
+        if (total + 1 > STS_DNS_WIRE_MAX) /* RFC 1035 2.3.4, the root label included */
             return -1;
-        if (o > 0) {
-            if (o + 1 >= outsz)
-                return -1;
-            out[o++] = '.';
-        }
-        for (unsigned i = 0; i < c; i++) {
-            unsigned char ch = buf[pos + 1 + i];
-            if (ch >= 'A' && ch <= 'Z')
-                ch = (unsigned char)(ch - 'A' + 'a');
-            if (ch > 0x20 && ch < 0x7F && ch != '.' && ch != '\\') {
-                if (o + 1 >= outsz)
-                    return -1;
-                out[o++] = (char)ch;
-            } else {
-                if (o + 4 >= outsz)
-                    return -1;
-                snprintf(out + o, 5, "\\%03u", ch);
-                o += 4;
-            }
-        }
+        if (sts_dnsname_put_label(out, outsz, &o, buf + pos + 1, c) < 0)
+            return -1;
         pos += 1 + c;
     }
     out[o] = '\0';

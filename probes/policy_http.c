@@ -30,12 +30,13 @@ bool sts_http_header_split(const char *line, size_t len, const char **name, size
         return false;
     *name = line;
     *nlen = i;
+    /* the line end, then optional whitespace; a bare CR counts as a space
+     * (RFC 9112 2.2 lets a recipient replace it with SP), so "v\r\t\r\n"
+     * is "v", never "v\r" */
     size_t b = i + 1, e = len;
-    while (e > b && (s[e - 1] == '\n' || s[e - 1] == '\r'))
-        e--;
-    while (b < e && (s[b] == ' ' || s[b] == '\t'))
+    while (b < e && (s[b] == ' ' || s[b] == '\t' || s[b] == '\r'))
         b++;
-    while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+    while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r' || s[e - 1] == '\n'))
         e--;
     *value = line + b;
     *vlen = e - b;

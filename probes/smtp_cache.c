@@ -187,7 +187,8 @@ void sts_smtp_cache_get(struct sts_smtp_cache *c, const char *host, const char *
         return;
     }
     if (c->o.dane) {
-        char name[STS_DOMAIN_MAX + 16];
+        /* host is in presentation form: an escaped label takes 4 bytes an octet */
+        char name[STS_DNS_NAME_MAX + 16];
         snprintf(name, sizeof name, "_25._tcp.%s", host);
         sts_dnsq_start(c->ctx, name, STS_T_TLSA, on_tlsa, e);
         return;

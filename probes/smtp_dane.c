@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dns_rdata.h"
 #include "dnsq.h"
 #include "smtp_session.h"
 
@@ -23,23 +24,21 @@ void sts_dane_from_answer(struct sts_dane *d, struct sts_dnsq *q, const struct s
     struct sts_dnsiter it = STS_DNSITER_INIT(m);
     struct sts_dnsrr rr;
     while (sts_dnsmsg_next_of(m, &it, final, STS_T_TLSA, &rr)) {
-        if (rr.rdlen < 3)
+        struct sts_rdata_tlsa f;
+        if (sts_rdata_tlsa(m->buf + rr.rdoff, rr.rdlen, &f) < 0)
             continue;
         d->nrec_total++;
         if (d->nrec >= STS_DANE_MAX)
             continue;
-        const unsigned char *p = m->buf + rr.rdoff;
-        size_t dl = (size_t)rr.rdlen - 3;
-        unsigned char *raw = malloc(dl ? dl : 1);
+        unsigned char *raw = malloc(f.len ? f.len : 1);
         if (!raw)
             break;
-        memcpy(raw, p + 3, dl);
+        memcpy(raw, f.data, f.len);
         struct sts_tlsa *t = &d->rec[d->nrec];
-        *t = (struct sts_tlsa){.usage = p[0], .selector = p[1], .mtype = p[2]};
-        for (size_t k = 0; k < dl && k < 64; k++)
-            snprintf(t->data + 2 * k, 3, "%02x", raw[k]);
+        *t = (struct sts_tlsa){.usage = f.usage, .selector = f.selector, .mtype = f.mtype};
+        sts_hex(t->data, sizeof t->data, f.data, f.len);
         d->raw[d->nrec] = raw;
-        d->rawlen[d->nrec] = dl;
+        d->rawlen[d->nrec] = f.len;
         d->nrec++;
     }
     if (d->nrec_total == 0) {

@@ -295,8 +295,10 @@ static void on_reply(struct sess *s)
         }
         s->tls_mode = true;
         arm(s, P_TLS, s->o.tls_ms);
-        s->tls = sts_tls_uv_start(s->o.ssl_ctx, (uv_stream_t *)&s->tcp, c->host, on_hs,
-                                  on_tls_data, s);
+        /* SNI carries a host name (RFC 6066 3): a name with an escaped byte
+         * (\DDD, scanner/dnsname.h) has none to send */
+        s->tls = sts_tls_uv_start(s->o.ssl_ctx, (uv_stream_t *)&s->tcp,
+                                  strchr(c->host, '\\') ? NULL : c->host, on_hs, on_tls_data, s);
         if (!s->tls) {
             sts_smtp_conn_detail(c, "cannot create the TLS session");
             ended(s, STS_SMTP_C_TLS_FAILED, STS_E_SMTP_TLS_FAILED, false);

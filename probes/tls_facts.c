@@ -34,6 +34,45 @@ static double asn1_unix(const ASN1_TIME *t)
     return (double)timegm(&tm);
 }
 
+void sts_tls_facts_cert(X509 *leaf, const char *host, time_t now, struct sts_tls_facts *f)
+{
+    /* RFC 6125 6.4.3 lets clients accept partial-label wildcards ("f*.example.com");
+     * most MTAs and browsers do not. Strict: no partial wildcards; lax: allowed. */
+    f->name_match =
+        host && X509_check_host(leaf, host, 0, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL) == 1;
+    f->name_match_lax = host && X509_check_host(leaf, host, 0, 0, NULL) == 1;
+    f->subject = name_oneline(X509_get_subject_name(leaf));
+    f->issuer = name_oneline(X509_get_issuer_name(leaf));
+    f->not_before = asn1_unix(X509_get0_notBefore(leaf));
+    f->not_after = asn1_unix(X509_get0_notAfter(leaf));
+    f->expired = f->not_after > 0 && (double)now > f->not_after;
+    f->not_yet_valid = f->not_before > 0 && (double)now < f->not_before;
+    f->self_signed = (X509_get_extension_flags(leaf) & EXFLAG_SS) != 0;
+    GENERAL_NAMES *gens = X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL);
+    for (int i = 0; gens && i < sk_GENERAL_NAME_num(gens) && f->nsans < STS_TLS_MAX_SANS; i++) {
+        const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+        if (g->type != GEN_DNS)
+            continue;
+        const unsigned char *d = ASN1_STRING_get0_data(g->d.dNSName);
+        int len = ASN1_STRING_length(g->d.dNSName);
+        char *s = malloc(len > 0 ? (size_t)len + 1 : 1);
+        if (!s)
+            break;
+        if (len > 0)
+            memcpy(s, d, (size_t)len);
+        s[len > 0 ? len : 0] = '\0';
+        /* the length is kept: a hostile SAN may hold a NUL ("good.test\0.evil") */
+        f->san_len[f->nsans] = len > 0 ? (size_t)len : 0;
+        f->sans[f->nsans++] = s;
+    }
+    GENERAL_NAMES_free(gens);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned mdlen = 0;
+    if (X509_digest(leaf, EVP_sha256(), md, &mdlen) == 1)
+        for (unsigned i = 0; i < mdlen && i < 32; i++)
+            snprintf(f->sha256 + 2 * i, 3, "%02x", md[i]);
+}
+
 void sts_tls_facts_from_ssl(SSL *ssl, const char *host, struct sts_tls_facts *f)
 {
     memset(f, 0, sizeof *f);
@@ -54,39 +93,7 @@ void sts_tls_facts_from_ssl(SSL *ssl, const char *host, struct sts_tls_facts *f)
         return;
     }
     f->chain_valid = f->verify_code == X509_V_OK;
-    /* RFC 6125 6.4.3 lets clients accept partial-label wildcards ("f*.example.com");
-     * most MTAs and browsers do not. Strict: no partial wildcards; lax: allowed. */
-    f->name_match =
-        host && X509_check_host(leaf, host, 0, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL) == 1;
-    f->name_match_lax = host && X509_check_host(leaf, host, 0, 0, NULL) == 1;
-    f->subject = name_oneline(X509_get_subject_name(leaf));
-    f->issuer = name_oneline(X509_get_issuer_name(leaf));
-    f->not_before = asn1_unix(X509_get0_notBefore(leaf));
-    f->not_after = asn1_unix(X509_get0_notAfter(leaf));
-    time_t now = time(NULL);
-    f->expired = f->not_after > 0 && (double)now > f->not_after;
-    f->not_yet_valid = f->not_before > 0 && (double)now < f->not_before;
-    f->self_signed = (X509_get_extension_flags(leaf) & EXFLAG_SS) != 0;
-    GENERAL_NAMES *gens = X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL);
-    for (int i = 0; gens && i < sk_GENERAL_NAME_num(gens) && f->nsans < STS_TLS_MAX_SANS; i++) {
-        const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
-        if (g->type != GEN_DNS)
-            continue;
-        const unsigned char *d = ASN1_STRING_get0_data(g->d.dNSName);
-        int len = ASN1_STRING_length(g->d.dNSName);
-        char *s = malloc((size_t)len + 1);
-        if (!s)
-            break;
-        memcpy(s, d, (size_t)len);
-        s[len] = '\0';
-        f->sans[f->nsans++] = s;
-    }
-    GENERAL_NAMES_free(gens);
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned mdlen = 0;
-    if (X509_digest(leaf, EVP_sha256(), md, &mdlen) == 1)
-        for (unsigned i = 0; i < mdlen && i < 32; i++)
-            snprintf(f->sha256 + 2 * i, 3, "%02x", md[i]);
+    sts_tls_facts_cert(leaf, host, time(NULL), f);
     X509_free(leaf);
 }
 
@@ -134,7 +141,7 @@ void sts_tls_facts_json(struct sts_jsonw *w, const struct sts_tls_facts *f)
     sts_jw_key(w, "sans");
     sts_jw_arr(w);
     for (size_t i = 0; i < f->nsans; i++)
-        sts_jw_str(w, f->sans[i]);
+        sts_jw_strn(w, f->sans[i], f->san_len[i]);
     sts_jw_aend(w);
     sts_jw_key(w, "not_before");
     sts_iso_time(ts, f->not_before);

@@ -10,6 +10,7 @@
 
 #include <openssl/ssl.h>
 #include <stdbool.h>
+#include <time.h>
 
 #include "../util/jsonw.h"
 
@@ -29,7 +30,8 @@ struct sts_tls_facts {
     bool self_signed;        /* leaf issuer == subject and it verifies itself */
     char *subject;           /* leaf subject, RFC 2253 one-line */
     char *issuer;
-    char *sans[STS_TLS_MAX_SANS]; /* DNS subjectAltNames */
+    char *sans[STS_TLS_MAX_SANS]; /* DNS subjectAltNames (NUL-terminated, may hold NUL) */
+    size_t san_len[STS_TLS_MAX_SANS];
     size_t nsans;
     double not_before, not_after; /* unix seconds */
     int chain_len;           /* certificates the peer sent */
@@ -38,6 +40,11 @@ struct sts_tls_facts {
 
 /* Fill f from a completed session; host is the name the certificate must match. */
 void sts_tls_facts_from_ssl(SSL *ssl, const char *host, struct sts_tls_facts *f);
+/* The certificate's part of f (pure: no session, the clock given): the
+ * host-name verdicts, subject, issuer, validity dates, self-signed flag, DNS
+ * SANs and fingerprint. Fields already set in f are left alone; free with
+ * sts_tls_facts_free. */
+void sts_tls_facts_cert(X509 *leaf, const char *host, time_t now, struct sts_tls_facts *f);
 void sts_tls_facts_free(struct sts_tls_facts *f);
 /* Emit as a JSON object value (after a key). */
 void sts_tls_facts_json(struct sts_jsonw *w, const struct sts_tls_facts *f);

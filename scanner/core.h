@@ -121,7 +121,9 @@ struct sts_output {
     int (*done_lines)(int fd, void (*mark)(void *arg, uint64_t line), void *arg,
                       long long *whole, char *err, size_t errlen);
     void *(*open)(struct sts_ctx *ctx, char *err, size_t errlen);
-    int (*write)(void *state, const struct sts_record *r); /* 0 or -errno */
+    /* buffer a record: the bytes now waiting in this writer (a batch is also flushed
+     * when they reach STS_FLUSH_BYTES), or -errno */
+    int (*write)(void *state, const struct sts_record *r);
     int (*flush)(void *state);
     void (*undo)(void *state);
     int (*close)(void *state);
@@ -185,8 +187,12 @@ enum { STS_EXIT_OK = 0, STS_EXIT_FAILED = 1, STS_EXIT_USAGE = 2, STS_EXIT_RESOLV
 
 void sts_job_stage_done(struct sts_job *job);
 /* scanner/writeout.c: a finished record into every file (buffered, flushed in
- * batches: every STS_FLUSH_RECORDS records, by a timer, and at the end) */
+ * batches: every STS_FLUSH_RECORDS records or when a writer holds STS_FLUSH_BYTES,
+ * by a timer, and at the end). The byte bound keeps memory, the size of one write
+ * and what a failed batch takes back small when records are large (all probes:
+ * ~7 KB of NDJSON each). */
 #define STS_FLUSH_RECORDS 64
+#define STS_FLUSH_BYTES (64 * 1024)
 void sts_emit(struct sts_ctx *ctx, struct sts_record *r, bool scanned);
 /* Write out every buffer; 0, or -1 after sts_ctx_fatal (the batch is unwritten). */
 int sts_flush(struct sts_ctx *ctx);

@@ -1,7 +1,7 @@
 /*
  * Streams the input (a file or stdin) with uv_fs_read, so a slow pipe never
  * blocks the loop, and hands out one item per line (or per CSV record, via
- * libcsv). Reads ahead only while fewer than a chunk's worth of items wait:
+ * libcsv) from the pure splitter in scanner/items.h. Reads ahead only while fewer than a chunk's worth of items wait:
  * memory does not depend on input length.
  */
 #ifndef STSSCAN_READER_H
@@ -11,15 +11,7 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "err.h"
-
-struct sts_item {
-    uint64_t line;   /* 1-based line (CSV: record) number */
-    char *text;      /* the field (owned; NUL-terminated, may contain NUL) */
-    size_t len;
-    sts_err err;     /* STS_OK, input_too_long (line over the cap), input_csv_column */
-    bool skip;       /* a CSV comment row */
-};
+#include "items.h"
 
 struct sts_reader;
 typedef void (*sts_reader_cb)(void *arg); /* more items are ready, or EOF */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../net/ratelimit.h"
+#include "dnsname.h"
 #include "../util/queue.h"
 
 /* A query waiting for a rate token or an in-flight slot. */
@@ -332,19 +333,23 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 
 static void send_one(struct sts_resolver *r, struct pending *p)
 {
-    unsigned char *qbuf = NULL;
-    int qlen = 0;
-    int rc = ares_create_query(p->name, ns_c_in, p->type, 0, 1, &qbuf, &qlen,
-                               r->edns_size > 0 ? r->edns_size : 0);
+    /* our own builder: names carry \DDD escapes that ares_create_query would
+     * send as text (scanner/dnsname.h); RD set as c-ares sets it. c-ares 1.18
+     * sends the id we put in the header as is, so it must be random: a fixed id
+     * lets anyone off-path guess it, and puts every query in flight in one
+     * bucket of c-ares's id table (answer matching goes quadratic). */
+    unsigned char qbuf[STS_DNS_QUERY_MAX];
+    uint16_t id = (uint16_t)arc4random_uniform(65536);
+    int qlen = sts_dns_query_build(qbuf, sizeof qbuf, id, p->name, (uint16_t)p->type, true,
+                                   (uint16_t)(r->edns_size > 0 ? r->edns_size : 0));
     r->st.inflight++;
     r->st.sent++;
     p->t0 = uv_hrtime();
-    if (rc != ARES_SUCCESS) {
-        on_answer(p, rc == ARES_EBADNAME ? ARES_EBADNAME : rc, 0, NULL, 0);
+    if (qlen < 0) {
+        on_answer(p, ARES_EBADNAME, 0, NULL, 0);
         return;
     }
     ares_send(r->chans[r->next_ch++ % (unsigned)r->nch].ch, qbuf, qlen, on_answer, p);
-    ares_free_string(qbuf);
 }
 
 static void on_pump(uv_timer_t *t)

@@ -1,7 +1,7 @@
 /*
  * A finished record's way into the files. Every writer buffers; the buffers
- * are flushed together, every STS_FLUSH_RECORDS records, by a timer and at
- * the end, so a scan makes a few large writes instead of two per record.
+ * are flushed together, every STS_FLUSH_RECORDS records (or STS_FLUSH_BYTES in
+ * one writer), by a timer and at the end, so a scan makes a few large writes instead of two per record.
  * Flush order: the probes' own files, then the outputs in array order, the
  * last (results.ndjson) being the authority. A record is in every file or
  * in none: when one file cannot take a batch (a full disk), the files
@@ -32,8 +32,9 @@ static void count(struct sts_ctx *ctx, const struct sts_record *r, bool scanned)
     }
 }
 
-/* Into every writer's buffer; false when a buffer could not grow. */
-static bool buffer(struct sts_ctx *ctx, const struct sts_record *r)
+/* Into every writer's buffer; false when a buffer could not grow. *full is set
+ * when an output holds STS_FLUSH_BYTES or more. */
+static bool buffer(struct sts_ctx *ctx, const struct sts_record *r, bool *full)
 {
     const struct sts_plugins *pl = ctx->plugins;
     int rc = 0;
@@ -42,23 +43,25 @@ static bool buffer(struct sts_ctx *ctx, const struct sts_record *r)
         if (p->write)
             rc = p->write(ctx->state[p->id], r);
     }
-    for (int i = 0; rc == 0 && i < ctx->noutputs; i++)
-        rc = pl->outputs[i]->write(ctx->output_state[i], r);
+    for (int i = 0; rc >= 0 && i < ctx->noutputs; i++)
+        if ((rc = pl->outputs[i]->write(ctx->output_state[i], r)) >= STS_FLUSH_BYTES)
+            *full = true;
     if (rc < 0)
         sts_ctx_fatal(ctx, "buffering a record: %s", strerror(-rc));
-    return rc == 0;
+    return rc >= 0;
 }
 
 void sts_emit(struct sts_ctx *ctx, struct sts_record *r, bool scanned)
 {
-    if (!ctx->fatal && buffer(ctx, r)) {
+    bool full = false;
+    if (!ctx->fatal && buffer(ctx, r, &full)) {
         count(ctx, r, scanned);
         ctx->counts.buffered++;
     } else {
         ctx->counts.unwritten++;
     }
     sts_record_free(ctx->plugins, r);
-    if (ctx->counts.buffered >= STS_FLUSH_RECORDS)
+    if (ctx->counts.buffered >= STS_FLUSH_RECORDS || full)
         sts_flush(ctx);
 }
 

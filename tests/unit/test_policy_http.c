@@ -37,6 +37,10 @@ static void header_lines(void **state)
     split("X-A: \t spaced \t \r\n", "X-A", "spaced");
     split("Location: https://x.example/a:b\n", "Location", "https://x.example/a:b");
     split("Empty:\r\n", "Empty", "");
+    /* a bare CR next to the value is whitespace (RFC 9112 2.2), found by fuzz_http_header */
+    split("Content-Type: text/plain\r\t\r\n", "Content-Type", "text/plain");
+    split("Name:\r\t\r\n", "Name", "");
+    split("X:\r v\rw \r\n", "X", "v\rw");
     /* RFC 9112 5.1: whitespace before the colon makes it no field line */
     no_split("Content-Type : text/plain\r\n", 27);
     no_split(" folded continuation\r\n", 22);

@@ -142,6 +142,14 @@ def build(arg=None):
                   ("_mta-sts.hosted.provider.example.", "TXT", "v=STSv1; id=providerhosted1")],
          policy_host=True,
          expect=sts_ok("providerhosted1", **{"dns.mta_sts.cname": {"len": 1}}))
+    case("sts-cname-escaped", "CNAME at _mta-sts to another zone, target label with a space "
+         "(\\032): the scanner follows it and asks for the name's bytes", "RFC 1034 3.6.2; "
+         "RFC 1035 5.1",
+         records=[("_mta-sts.@.", "CNAME", "_mta-sts.odd\\032name.provider.example."),
+                  ("_mta-sts.odd\\032name.provider.example.", "TXT", "v=STSv1; id=escapedcname1")],
+         policy_host=True,
+         expect=sts_ok("escapedcname1", **{
+             "dns.mta_sts.cname": ["_mta-sts.odd\\032name.provider.example"]}))
     case("sts-cname-loop", "CNAME loop inside the zone (_mta-sts -> loop-b -> _mta-sts)",
          "RFC 1034 3.6.2",
          records=[("_mta-sts.@.", "CNAME", "loop-b.sts-cname-loop.test."),
@@ -305,6 +313,38 @@ def build(arg=None):
          expect=dict(no_sts, **{"dns.mx.hosts": {"contains": {
              "host": "ds.mx-dualstack.test", "a": {"status": "ok", "addrs": ["127.0.25.1"]},
              "aaaa": {"status": "ok", "addrs": ["::1"]}}}}))
+
+    # MX names are kept as the answer gave them (wire form) and escaped only for output:
+    # a label holding a space or a dot is queried as those bytes, never as "\032" text
+    case("mx-escaped", "MX names with a space (\\032) and a dot (\\.) inside a label; both "
+         "resolve", "RFC 1035 5.1, 3.3.9; RFC 2181 11",
+         mx=(("10", "mail\\032host.mx-escaped.test."), ("20", "dot\\.label.mx-escaped.test.")),
+         records=[("mail\\032host.mx-escaped.test.", "A", "127.0.25.1"),
+                  ("dot\\.label.mx-escaped.test.", "A", "127.0.25.1")],
+         expect=dict(no_sts, **{"dns.mx.count": 2, "dns.mx.hosts": {"len": 2},
+                                "dns.mx.hosts.0.host": "mail\\032host.mx-escaped.test",
+                                "dns.mx.hosts.0.error": None,
+                                "dns.mx.hosts.0.a": {"status": "ok", "addrs": ["127.0.25.1"]},
+                                "dns.mx.hosts.1.host": "dot\\046label.mx-escaped.test",
+                                "dns.mx.hosts.1.error": None,
+                                "dns.mx.hosts.1.a": {"status": "ok", "addrs": ["127.0.25.1"]}}),
+         sexpect={"smtp.hosts": {"contains": {  # the session runs; no certificate names it
+             "host": "mail\\032host.mx-escaped.test", "reasons": ["cert_name_mismatch"],
+             "addrs": [{"ip": "127.0.25.1", "class": "starttls_offered",
+                        "tls_reason": "cert_name_mismatch"}]}}})
+    case("mx-colon", "MX name with a ':' in a label: a host name, not an IPv6 address",
+         "RFC 2181 11; RFC 4291 2.2",
+         # (Knot's zone syntax wants the ':' escaped; the name holds the byte itself)
+         mx=(("10", "mx\\:25.mx-colon.test."),),
+         records=[("mx\\:25.mx-colon.test.", "A", "127.0.25.1")],
+         expect=dict(no_sts, **{"dns.mx.hosts": {"contains": {
+             "host": "mx:25.mx-colon.test", "error": None,
+             "a": {"status": "ok", "addrs": ["127.0.25.1"]}}}}))
+    case("mx-ip", "MX target written as an IPv4 address (four numeric labels): an address "
+         "literal is recorded, never resolved", "RFC 5321 5.1 (a domain name, not an address)",
+         mx=(("10", "127.0.25.1."),),
+         expect=dict(no_sts, **{"dns.mx.hosts": {"contains": {
+             "host": "127.0.25.1", "error": "mx_is_ip", "a": {"status": "not_run"}}}}))
 
     # ---------------- server failures and timeouts ---------------------------------------
     # broken.test. is its own zone whose file does not parse: Knot answers SERVFAIL.
