@@ -11,12 +11,7 @@
 
 #include "probes/mx_match.h"
 #include "probes/policy_parse.h"
-
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c))                                                                                  \
-            abort();                                                                               \
-    } while (0)
+#include "fuzz_check.h"
 
 static struct sts_policy P;
 

@@ -13,12 +13,7 @@
 #include "analysis/facts.h"
 #include "analysis/record.h"
 #include "scanner/err.h"
-
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c))                                                                                  \
-            abort();                                                                               \
-    } while (0)
+#include "fuzz_check.h"
 
 static struct ana_json json;
 static struct ana_arena arena;

@@ -13,12 +13,7 @@
 
 #include "probes/smtp_parse.h"
 #include "util/hash.h"
-
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c))                                                                                  \
-            abort();                                                                               \
-    } while (0)
+#include "fuzz_check.h"
 
 #define MAXREPLIES 256
 

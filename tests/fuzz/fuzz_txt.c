@@ -10,14 +10,9 @@
 #include <string.h>
 
 #include "probes/txt_parse.h"
+#include "fuzz_check.h"
 
 #define MAXREC 20
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c))                                                                                  \
-            abort();                                                                               \
-    } while (0)
-
 static void check(const struct sts_txt_verdict *v, size_t n, bool rpt)
 {
     CHECK(v->status == STS_ST_OK || v->status == STS_ST_ABSENT || v->status == STS_ST_MULTIPLE ||
