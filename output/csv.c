@@ -11,6 +11,7 @@
 #include "cells.h"
 #include "ndjson.h"
 #include "table.h"
+#include "../util/buf.h"
 
 #define R(row) ((const struct sts_record *)(row))
 
@@ -38,7 +39,7 @@ static void c_duplicate_of(struct sts_buf *b, const void *row)
 }
 static void c_elapsed(struct sts_buf *b, const void *row)
 {
-    sts_buf_printf(b, "%.3f", (R(row)->finished - R(row)->started) * 1000.0);
+    sts_buf_fixed(b, (R(row)->finished - R(row)->started) * 1000.0, 3);
 }
 
 static const struct sts_column record_cols[] = {

@@ -15,6 +15,7 @@
 #include "dns_rdata.h"
 #include "dnsq.h"
 #include "mxcache.h"
+#include "../util/str.h"
 
 struct dns_job {
     struct sts_job *job;
@@ -275,18 +276,17 @@ static void dns_start(struct sts_job *job, void *state)
     dj->d = d;
     dj->cache = st->cache;
     d->mtasts.q.started = d->tlsrpt.q.started = d->mx.q.started = sts_now();
-    size_t n = strlen(rec->domain);
     char name[STS_DOMAIN_MAX + 16];
     /* +1 guard so synchronous completions cannot finish the job early */
     dj->pending = 6;
-    snprintf(name, sizeof name, "_mta-sts.%.*s", (int)n, rec->domain);
+    sts_strcat2(name, sizeof name, "_mta-sts.", rec->domain);
     d->mtasts.q.qname = strdup(name);
     sts_dnsq_start(job->ctx, name, STS_T_TXT, on_mtasts, dj);
-    snprintf(name, sizeof name, "_smtp._tls.%.*s", (int)n, rec->domain);
+    sts_strcat2(name, sizeof name, "_smtp._tls.", rec->domain);
     d->tlsrpt.q.qname = strdup(name);
     sts_dnsq_start(job->ctx, name, STS_T_TXT, on_tlsrpt, dj);
     sts_dnsq_start(job->ctx, rec->domain, STS_T_MX, on_mx, dj);
-    snprintf(name, sizeof name, "mta-sts.%.*s", (int)n, rec->domain);
+    sts_strcat2(name, sizeof name, "mta-sts.", rec->domain);
     sts_dnsq_start(job->ctx, name, STS_T_A, on_policy_addr, dj);
     sts_dnsq_start(job->ctx, name, STS_T_AAAA, on_policy_addr, dj);
     unref(dj);

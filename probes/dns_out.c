@@ -9,6 +9,7 @@
 #include "../output/cells.h"
 #include "dns.h"
 #include "mxcache.h"
+#include "../util/buf.h"
 
 /* ---- JSON ------------------------------------------------------------------ */
 
@@ -252,8 +253,13 @@ static void mx_count(struct sts_buf *b, const void *r)
 }
 static void mx_hosts(struct sts_buf *b, const void *r)
 {
-    for (size_t i = 0; D(r) && i < D(r)->mx.nmx; i++)
-        sts_buf_printf(b, "%s%u:%s", i ? " " : "", D(r)->mx.mx[i].pref, D(r)->mx.mx[i].host);
+    for (size_t i = 0; D(r) && i < D(r)->mx.nmx; i++) {
+        if (i)
+            sts_buf_addc(b, ' ');
+        sts_buf_uint(b, D(r)->mx.mx[i].pref);
+        sts_buf_addc(b, ':');
+        sts_buf_adds(b, D(r)->mx.mx[i].host);
+    }
 }
 static void mx_addrs(struct sts_buf *b, const void *r)
 {

@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "../scanner/dnsname.h"
+#include "../util/str.h"
 
 static uint16_t get16(const unsigned char *p)
 {
@@ -139,7 +140,7 @@ bool sts_dnsname_eq(const char *a, const char *b)
 int sts_dnsmsg_chase(const struct sts_dnsmsg *m, const char *qname, char *final,
                      char chain[][STS_DNS_NAME_MAX], int *nchain)
 {
-    snprintf(final, STS_DNS_NAME_MAX, "%s", qname);
+    sts_strlcpy(final, qname, STS_DNS_NAME_MAX);
     *nchain = 0;
     for (;;) {
         size_t off = m->an_off;
@@ -161,8 +162,8 @@ int sts_dnsmsg_chase(const struct sts_dnsmsg *m, const char *qname, char *final,
                     return -1;
             if (*nchain >= STS_DNS_CNAME_MAX)
                 return -1;
-            snprintf(chain[(*nchain)++], STS_DNS_NAME_MAX, "%s", target);
-            snprintf(final, STS_DNS_NAME_MAX, "%s", target);
+            sts_strlcpy(chain[(*nchain)++], target, STS_DNS_NAME_MAX);
+            sts_strlcpy(final, target, STS_DNS_NAME_MAX);
             moved = true;
             break;
         }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../scanner/resolver.h"
+#include "../util/str.h"
 
 size_t sts_dnsq_count(const struct sts_dnsmsg *m, const char *name, int type)
 {
@@ -153,7 +154,7 @@ void sts_dnsq_start(struct sts_ctx *ctx, const char *name, int type, sts_dnsq_cb
     q->rcode = -1;
     q->cb = cb;
     q->arg = arg;
-    snprintf(q->name, sizeof q->name, "%s", name);
+    sts_strlcpy(q->name, name, sizeof q->name);
     sts_resolver_query(ctx->resolver, q->name, type, on_answer, q);
 }
 

@@ -13,6 +13,20 @@ int sts_dnsname_put_label(char *out, size_t outsz, size_t *o, const unsigned cha
             return -1;
         out[p++] = '.';
     }
+    if (p + 4 * n < outsz) { /* room for the worst case: no check per byte */
+        for (size_t i = 0; i < n; i++) {
+            unsigned ch = sts_lower(label[i]);
+            if (ch > 0x20 && ch < 0x7F && ch != '.' && ch != '\\') {
+                out[p++] = (char)ch;
+            } else {
+                out[p++] = '\\';
+                out[p++] = (char)('0' + ch / 100);
+                out[p++] = (char)('0' + ch / 10 % 10);
+                out[p++] = (char)('0' + ch % 10);
+            }
+        }
+        n = 0;
+    }
     for (size_t i = 0; i < n; i++) {
         unsigned ch = sts_lower(label[i]);
         if (ch > 0x20 && ch < 0x7F && ch != '.' && ch != '\\') {

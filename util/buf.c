@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +71,32 @@ void sts_buf_uint(struct sts_buf *b, unsigned long long v)
     do
         *--p = (char)('0' + v % 10);
     while (v /= 10);
+    sts_buf_add(b, p, (size_t)(e - p));
+}
+
+void sts_buf_fixed(struct sts_buf *b, double v, int decimals)
+{
+    /* Fixed-point without printf (it showed up in profiles: several doubles
+     * per record); printf outside the exact-integer range. */
+    static const double pow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
+    if (decimals < 0 || decimals > 6 || !(fabs(v) * pow10[decimals] <= 9e15)) {
+        sts_buf_printf(b, "%.*f", decimals, v);
+        return;
+    }
+    char tmp[32];
+    int neg = v < 0;
+    uint64_t scaled = (uint64_t)llround(fabs(v) * pow10[decimals]);
+    uint64_t ip = scaled / (uint64_t)pow10[decimals], fp = scaled % (uint64_t)pow10[decimals];
+    char *e = tmp + sizeof tmp, *p = e;
+    for (int d = 0; d < decimals; d++, fp /= 10)
+        *--p = (char)('0' + fp % 10);
+    if (decimals > 0)
+        *--p = '.';
+    do
+        *--p = (char)('0' + ip % 10);
+    while (ip /= 10);
+    if (neg && scaled)
+        *--p = '-';
     sts_buf_add(b, p, (size_t)(e - p));
 }
 

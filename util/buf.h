@@ -29,6 +29,9 @@ static inline void sts_buf_addc(struct sts_buf *b, char c)
 /* decimal digits of v (no printf: several numbers a record) */
 void sts_buf_uint(struct sts_buf *b, unsigned long long v);
 void sts_buf_adds(struct sts_buf *b, const char *s);
+/* v with exactly `decimals` (0-6) digits after the point, as printf's %.*f
+ * (NaN and infinities as printf writes them) */
+void sts_buf_fixed(struct sts_buf *b, double v, int decimals);
 void sts_buf_printf(struct sts_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Write the whole buffer to fd (retrying short writes); 0 or -errno. */
 int sts_buf_write_fd(const struct sts_buf *b, int fd);

@@ -167,28 +167,7 @@ void sts_jw_double(struct sts_jsonw *w, double v, int decimals)
         sts_buf_adds(w->b, "null"); /* JSON has no NaN/Inf */
         return;
     }
-    /* Fixed-point without printf (it showed up in profiles: several doubles
-     * per record); falls back to printf outside the exact-integer range. */
-    static const double pow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
-    if (decimals < 0 || decimals > 6 || fabs(v) * pow10[decimals] > 9e15) {
-        sts_buf_printf(w->b, "%.*f", decimals, v);
-        return;
-    }
-    char tmp[32];
-    int neg = v < 0;
-    uint64_t scaled = (uint64_t)llround(fabs(v) * pow10[decimals]);
-    uint64_t ip = scaled / (uint64_t)pow10[decimals], fp = scaled % (uint64_t)pow10[decimals];
-    char *e = tmp + sizeof tmp, *p = e;
-    for (int d = 0; d < decimals; d++, fp /= 10)
-        *--p = (char)('0' + fp % 10);
-    if (decimals > 0)
-        *--p = '.';
-    do
-        *--p = (char)('0' + ip % 10);
-    while (ip /= 10);
-    if (neg && scaled)
-        *--p = '-';
-    sts_buf_add(w->b, p, (size_t)(e - p));
+    sts_buf_fixed(w->b, v, decimals);
 }
 
 void sts_jw_bool(struct sts_jsonw *w, bool v)

@@ -7,7 +7,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "util/clock.h"
 #include "util/jsonw.h"
+
+#include <time.h>
 
 static void test_nesting(void **state)
 {
@@ -91,6 +94,28 @@ static void test_doubles(void **state)
     }
 }
 
+/* sts_iso_time remembers formatted seconds: alternating and repeated seconds,
+ * times before 1970 and far in the future must each print as gmtime says. */
+static void test_iso_time(void **state)
+{
+    (void)state;
+    const double ts[] = {1764000000.123, 1764000001.999, 1764000000.5, 1764000004.0,
+                         1764000000.001, 0.0, -1.0, -1.5, 253402300799.0, 1764000008.25,
+                         1764000000.75};
+    for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++) {
+        char got[32], want[64];
+        struct tm tm;
+        time_t s = (time_t)ts[i];
+        int ms = (int)((ts[i] - (double)s) * 1000.0);
+        ms = ms < 0 ? 0 : ms;
+        gmtime_r(&s, &tm);
+        size_t n = strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(want + n, sizeof want - n, ".%03dZ", ms);
+        sts_iso_time(got, ts[i]);
+        assert_string_equal(got, want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -98,6 +123,7 @@ int main(void)
         cmocka_unit_test(test_escaping),
         cmocka_unit_test(test_truncated_utf8_at_end),
         cmocka_unit_test(test_doubles),
+        cmocka_unit_test(test_iso_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
