@@ -29,6 +29,29 @@ server_rss_mb() {
   echo $((total / 1024))
 }
 
+# server_cpu_s: CPU seconds the lab's servers have used so far (user + system of every process
+# in their process groups, with the children they reaped: Postfix's smtpd processes)
+server_cpu_s() {
+  local pf pgids=()
+  for pf in "$STSSCAN_LAB_DIR"/pids/*.pid; do pgids+=("$(cat "$pf")"); done
+  python3 - "${pgids[@]}" <<'PYEOF'
+import os, sys
+want = {int(x) for x in sys.argv[1:]}
+ticks = 0
+for name in os.listdir("/proc"):
+    if name.isdigit():
+        try:
+            with open("/proc/%s/stat" % name, "rb") as f:
+                st = f.read()
+        except OSError:
+            continue
+        fields = st[st.rfind(b")") + 2:].split()
+        if int(fields[2]) in want:
+            ticks += sum(int(x) for x in fields[11:15])
+print("%.1f" % (ticks / os.sysconf("SC_CLK_TCK")))
+PYEOF
+}
+
 # dns_queries DOMAINS: the per-domain queries of stsscan's DNS stage, in dnsperf's format
 # (TXT _mta-sts, TXT _smtp._tls, MX, A and AAAA of mta-sts.<d>; stsscan also resolves each
 # unique MX host once, A + AAAA, which dnsperf does not)
