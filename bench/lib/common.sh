@@ -19,38 +19,16 @@ bench_lab_up() {
   ! grep -q 'warning: Knot keeps' "$log" || echo "bench: $(grep 'warning: Knot keeps' "$log")" >&2
 }
 
-# server_rss_mb: the lab's servers, RSS summed over each process group (pids/*.pid), in MB
-server_rss_mb() {
-  local pf total=0 kb
-  for pf in "$STSSCAN_LAB_DIR"/pids/*.pid; do
-    kb=$(ps -o rss= -g "$(cat "$pf")" 2>/dev/null | awk '{s += $1} END {print s + 0}')
-    total=$((total + kb))
-  done
-  echo $((total / 1024))
-}
-
-# server_cpu_s: CPU seconds the lab's servers have used so far (user + system of every process
-# in their process groups, with the children they reaped: Postfix's smtpd processes)
-server_cpu_s() {
+# server_rss_mb / server_cpu_s: the lab's servers (every process group of pids/*.pid): RSS in
+# MB now, and CPU seconds used so far (user + system, with the children they reaped: Postfix's
+# smtpd processes)
+server_groups() {
   local pf pgids=()
   for pf in "$STSSCAN_LAB_DIR"/pids/*.pid; do pgids+=("$(cat "$pf")"); done
-  python3 - "${pgids[@]}" <<'PYEOF'
-import os, sys
-want = {int(x) for x in sys.argv[1:]}
-ticks = 0
-for name in os.listdir("/proc"):
-    if name.isdigit():
-        try:
-            with open("/proc/%s/stat" % name, "rb") as f:
-                st = f.read()
-        except OSError:
-            continue
-        fields = st[st.rfind(b")") + 2:].split()
-        if int(fields[2]) in want:
-            ticks += sum(int(x) for x in fields[11:15])
-print("%.1f" % (ticks / os.sysconf("SC_CLK_TCK")))
-PYEOF
+  python3 "$REPO/bench/lib/measure.py" --groups "${pgids[@]}"
 }
+server_rss_mb() { server_groups | cut -d' ' -f1; }
+server_cpu_s() { server_groups | cut -d' ' -f2; }
 
 # dns_queries DOMAINS: the per-domain queries of stsscan's DNS stage, in dnsperf's format
 # (TXT _mta-sts, TXT _smtp._tls, MX, A and AAAA of mta-sts.<d>; stsscan also resolves each

@@ -2,6 +2,7 @@
 """Run one command and measure it: wall time, CPU time, peak RSS.
 
     measure.py --json FILE [--interval S] -- CMD [ARG...]
+    measure.py --groups PGID...      RSS (MB) and CPU seconds of those process groups, now
 
 The command runs in its own process group. CPU time is user + system of the command and of
 every descendant it waited for (wait4's rusage), so `xargs -P 64 tool` counts all 64 tools.
@@ -24,8 +25,9 @@ import time
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def tree():
-    """{pid: (ppid, rss bytes)} of every process, from /proc/PID/stat."""
+def proc_table():
+    """{pid: the fields of /proc/PID/stat after the command name} of every process (the name
+    may hold spaces and parentheses, so the fields start after its last ')')."""
     procs = {}
     for name in os.listdir("/proc"):
         if not name.isdigit():
@@ -35,11 +37,25 @@ def tree():
                 st = f.read()
         except OSError:
             continue
-        # fields after the command name (which may hold spaces and parentheses)
         rest = st[st.rfind(b")") + 2:].split()
         if len(rest) > 21:
-            procs[int(name)] = (int(rest[1]), int(rest[21]) * PAGE)
+            procs[int(name)] = rest
     return procs
+
+
+def tree():
+    """{pid: (ppid, rss bytes)} of every process."""
+    return {pid: (int(f[1]), int(f[21]) * PAGE) for pid, f in proc_table().items()}
+
+
+def groups(pgids):
+    """(RSS in MB, CPU seconds incl. reaped children) summed over the processes of pgids."""
+    rss = ticks = 0
+    for f in proc_table().values():
+        if int(f[2]) in pgids:
+            rss += int(f[21]) * PAGE
+            ticks += sum(int(x) for x in f[11:15])
+    return rss / 1048576, ticks / os.sysconf("SC_CLK_TCK")
 
 
 def descendants(root, procs=None):
@@ -64,6 +80,10 @@ def tree_rss(root):
 
 def main():
     argv = sys.argv[1:]
+    if argv[:1] == ["--groups"]:
+        rss, cpu = groups({int(x) for x in argv[1:]})
+        print("%.0f %.1f" % (rss, cpu))
+        return
     if "--" not in argv:
         sys.exit("usage: measure.py --json FILE [--interval S] -- CMD [ARG...]")
     i = argv.index("--")
