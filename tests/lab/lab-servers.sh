@@ -5,56 +5,73 @@
 # per-address STARTTLS behaviour, hostile.py (downgrade proxy, hostile SMTP and HTTPS).
 
 # leaf NAME KIND SAN...: certs/NAME.{key,crt}; KIND valid|expired|self (signed by the lab CA
-# unless self)
+# unless self). One `openssl req -x509 [-CA]` per certificate (key, request and signature in
+# one process: ~10 ms; a req + x509 pair took ~60 ms), extensions from certs/leaf.cnf.
 leaf() {
-  local name=$1 kind=$2 c=$RUN_DIR/certs san="" h
+  local name=$1 kind=$2 c=$RUN_DIR/certs san="" h ca=()
   shift 2
   for h in "$@"; do san="${san:+$san,}DNS:$h"; done
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$c/$name.key" \
-    -out "$c/$name.csr" -subj "/CN=$1" 2>/dev/null
-  printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$san" >"$c/$name.ext"
+  [ "$kind" = self ] || ca=(-CA "$c/ca.crt" -CAkey "$c/ca.key")
+  local cmd=(openssl req -config "$c/leaf.cnf" -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256
+    -nodes -keyout "$c/$name.key" -out "$c/$name.crt" -subj "/CN=$1" -addext "subjectAltName=$san"
+    "${ca[@]}")
   case $kind in
-    self)
-      openssl x509 -req -in "$c/$name.csr" -signkey "$c/$name.key" -days 825 \
-        -extfile "$c/$name.ext" -out "$c/$name.crt" 2>/dev/null ;;
-    expired)
-      faketime '2020-01-01 00:00:00' openssl x509 -req -in "$c/$name.csr" -CA "$c/ca.crt" \
-        -CAkey "$c/ca.key" -CAcreateserial -days 30 -extfile "$c/$name.ext" \
-        -out "$c/$name.crt" 2>/dev/null ;;
-    *)
-      openssl x509 -req -in "$c/$name.csr" -CA "$c/ca.crt" -CAkey "$c/ca.key" -CAcreateserial \
-        -days 825 -extfile "$c/$name.ext" -out "$c/$name.crt" 2>/dev/null ;;
+    expired) faketime '2020-01-01 00:00:00' "${cmd[@]}" -days 30 2>/dev/null ;;
+    *) "${cmd[@]}" -days 825 2>/dev/null ;;
   esac
-  rm -f "$c/$name.csr" "$c/$name.ext"
+}
+
+# leaf_line "NAME|KIND|SAN[,SAN...]": one line of gen/certs.list
+leaf_line() {
+  local name kind hosts sans
+  IFS='|' read -r name kind hosts <<<"$1"
+  [ -n "$name" ] || return 0
+  IFS=, read -ra sans <<<"$hosts"
+  case $kind in
+    wrong) leaf "$name" valid mta-sts.wrong.test ;;
+    *) leaf "$name" "$kind" "${sans[@]}" ;;
+  esac
 }
 
 make_certs() {
-  local c=$RUN_DIR/certs name kind host t0=$SECONDS n=0
+  local c=$RUN_DIR/certs t0=$SECONDS n=0 jobs
   rm -rf "$c"
   mkdir -p "$c"
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$c/ca.key" \
     -out "$c/ca.crt" -days 3650 -subj "/CN=stsscan lab CA" 2>/dev/null
+  printf '[req]\ndistinguished_name = dn\nx509_extensions = leaf\n[dn]\n[leaf]\n%s\n' \
+    'extendedKeyUsage = serverAuth' >"$c/leaf.cnf"
+  # sign on every core (the scale world has up to ~500 policy certificates); in a subshell,
+  # whose `wait` does not wait for the servers already spawned. Serial numbers are random.
+  jobs=$(nproc)
   if [ -s "$RUN_DIR/gen/certs.list" ]; then
-    while IFS='|' read -r name kind host; do
-      [ -n "$name" ] || continue
-      case $kind in
-        wrong) leaf "$name" valid mta-sts.wrong.test ;;
-        *) leaf "$name" "$kind" "$host" ;;
-      esac
-      n=$((n + 1))
-    done <"$RUN_DIR/gen/certs.list"
+    n=$(grep -c . "$RUN_DIR/gen/certs.list")
+    (
+      for k in $(seq 0 $((jobs - 1))); do
+        awk -v j="$jobs" -v k="$k" 'NR % j == k' "$RUN_DIR/gen/certs.list" |
+          while IFS= read -r line; do leaf_line "$line"; done &
+      done
+      wait
+    ) || true
   fi
   if [ "$WITH_SMTP" = 1 ]; then
     local sans
     mapfile -t sans < <(grep -v '^mx\.good\.test$' "$RUN_DIR/gen/mx-valid-names.txt" | grep .)
-    leaf mx-valid valid mx.good.test "${sans[@]}"
-    leaf mx-self self mx.smtp-self-signed.test
-    leaf mx-expired expired mx.smtp-expired.test
-    leaf mx-wrong valid mx.wrong.test
+    (
+      leaf mx-valid valid mx.good.test "${sans[@]}" &
+      leaf mx-self self mx.smtp-self-signed.test &
+      leaf mx-expired expired mx.smtp-expired.test &
+      leaf mx-wrong valid mx.wrong.test &
+      wait
+    ) || true
     n=$((n + 4))
   fi
   chmod a+rx "$c"
   chmod a+r "$c"/*
+  local missing
+  missing=$(cut -d'|' -f1 "$RUN_DIR/gen/certs.list" 2>/dev/null | while read -r name; do
+    [ -z "$name" ] || [ -s "$c/$name.crt" ] || echo "$name"; done | head -3)
+  [ -z "$missing" ] || die "certificates not made: $missing ..."
   say "lab CA + $n certificates in $c ($((SECONDS - t0))s; CA: $c/ca.crt)"
 }
 
@@ -76,23 +93,50 @@ start_nginx() {
   for a in $(grep -o 'listen 127[.0-9]*:443' "$RUN_DIR/gen/nginx.conf" | sort -u | cut -d' ' -f2); do
     wait_tcp "${a%:443}" 443 nginx
   done
-  say "nginx up (pid $(cat "$RUN_DIR/pids/nginx.pid")): $(grep -c server_name "$RUN_DIR/gen/nginx.conf") policy hosts"
+  say "nginx up (pid $(cat "$RUN_DIR/pids/nginx.pid")): $(grep -c server_name "$RUN_DIR/gen/nginx.conf") server blocks"
 }
 
-# address and smtpd options of each Postfix variant (CERTS = the run's certificate dir)
+# Postfix listeners of the small worlds: address, variant, process limit ("-" = Postfix's
+# default). A world can bring its own list (gen/smtp-listeners.txt, same format; scale does).
 SMTP_VARIANTS=(
-  "127.0.25.1 -"
-  "127.0.25.10 -"
-  "127.0.25.11 -"
-  "127.0.25.2 -o smtpd_tls_security_level=none"
-  "127.0.25.3 -o smtpd_tls_chain_files=CERTS/mx-self.key,CERTS/mx-self.crt"
-  "127.0.25.4 -o smtpd_tls_chain_files=CERTS/mx-expired.key,CERTS/mx-expired.crt"
-  "127.0.25.5 -o smtpd_tls_chain_files=CERTS/mx-wrong.key,CERTS/mx-wrong.crt"
+  "127.0.25.1 valid -"
+  "127.0.25.10 valid -"
+  "127.0.25.11 valid -"
+  "127.0.25.2 none -"
+  "127.0.25.3 self -"
+  "127.0.25.4 expired -"
+  "127.0.25.5 wrong -"
 )
 HOSTILE_SMTP_ADDRS="127.0.25.20 127.0.25.21 127.0.25.22 127.0.25.23 127.0.25.24 127.0.25.25 127.0.25.30 127.0.25.31 127.0.25.32 127.0.25.33"
 
+smtp_listeners() { # the world's Postfix listeners, one "ADDR VARIANT MAXPROC" a line
+  if [ -f "$RUN_DIR/gen/smtp-listeners.txt" ]; then
+    grep -v '^#' "$RUN_DIR/gen/smtp-listeners.txt" | grep .
+  else
+    printf '%s\n' "${SMTP_VARIANTS[@]}"
+  fi
+}
+
+hostile_smtp_addrs() {
+  if [ -f "$RUN_DIR/gen/hostile-smtp.json" ]; then
+    grep -o '"listen": "[0-9.]*' "$RUN_DIR/gen/hostile-smtp.json" | cut -d'"' -f4
+  else
+    echo "$HOSTILE_SMTP_ADDRS"
+  fi
+}
+
+variant_opts() { # smtpd options of a variant: valid | none | self | expired | wrong
+  local c=$RUN_DIR/certs
+  case $1 in
+    valid) ;;
+    none) echo "-o smtpd_tls_security_level=none" ;;
+    self|expired|wrong) echo "-o smtpd_tls_chain_files=$c/mx-$1.key,$c/mx-$1.crt" ;;
+    *) die "unknown SMTP variant '$1' in the world's listeners" ;;
+  esac
+}
+
 start_postfix() {
-  local pf=$RUN_DIR/postfix v addr opts cur
+  local pf=$RUN_DIR/postfix addr variant maxproc cur n=0
   [ -n "$RUN_DIR" ] || die "internal: RUN_DIR empty"
   # a second Postfix instance needs its config dir named in the system main.cf (LAB.md)
   cur=$(postconf -h alternate_config_directories 2>/dev/null || true)
@@ -118,14 +162,19 @@ start_postfix() {
     echo "smtpd_tls_chain_files = $RUN_DIR/certs/mx-valid.key, $RUN_DIR/certs/mx-valid.crt"
     echo "smtpd_relay_restrictions = reject"
     echo "smtpd_recipient_restrictions = reject"
+    # scanner sessions come by the ten thousand from 127.0.0.1: no reverse lookup (a netns
+    # without a resolver would wait for it), no per-client limits (anvil), and processes that
+    # are reused instead of re-spawned every 100 sessions
+    echo "smtpd_peername_lookup = no"
+    echo "smtpd_client_connection_count_limit = 0"
+    echo "smtpd_client_event_limit_exceptions = 127.0.0.0/8"
+    echo "max_use = 100000"
   } >"$pf/main.cf"
   : >"$pf/master.cf"
-  for v in "${SMTP_VARIANTS[@]}"; do
-    addr=${v%% *}
-    opts=${v#* }
-    [ "$opts" = - ] && opts=
-    echo "$addr:smtp inet n - n - - smtpd ${opts//CERTS/$RUN_DIR/certs}" >>"$pf/master.cf"
-  done
+  while read -r addr variant maxproc; do
+    echo "$addr:smtp inet n - n - ${maxproc:--} smtpd $(variant_opts "$variant")" >>"$pf/master.cf"
+    n=$((n + 1))
+  done < <(smtp_listeners)
   # the stock services (pickup ... postlog), without the stock smtp listener, not chrooted
   awk '/^#/ || /^[[:space:]]*$/ {next}
        $1 == "smtp" && $2 == "inet" {skip = 1; next}
@@ -143,8 +192,8 @@ start_postfix() {
     sleep 0.1
   done
   tr -d ' ' <"$RUN_DIR/pfq/pid/master.pid" >"$RUN_DIR/pids/postfix.pid"
-  for v in "${SMTP_VARIANTS[@]}"; do wait_tcp "${v%% *}" 25 postfix; done
-  say "postfix up (master pid $(cat "$RUN_DIR/pids/postfix.pid")): ${#SMTP_VARIANTS[@]} smtpd addresses"
+  while read -r addr _; do wait_tcp "$addr" 25 postfix; done < <(smtp_listeners)
+  say "postfix up (master pid $(cat "$RUN_DIR/pids/postfix.pid")): $n smtpd addresses"
 }
 
 write_hostile_smtp() { # the downgrade proxy in front of 127.0.25.1 and the hostile SMTP servers
@@ -171,7 +220,7 @@ start_hostile() {
     cfgs+=("$RUN_DIR/gen/hostile-https.json")
   fi
   if [ "$WITH_SMTP" = 1 ]; then
-    write_hostile_smtp
+    [ -f "$RUN_DIR/gen/hostile-smtp.json" ] || write_hostile_smtp
     cfgs+=("$RUN_DIR/gen/hostile-smtp.json")
   fi
   [ ${#cfgs[@]} -gt 0 ] || return 0
@@ -200,7 +249,7 @@ start_https_smtp() {
     need postfix postfix
     need postconf postfix
     need script bsdutils
-    for a in "${SMTP_VARIANTS[@]%% *}" $HOSTILE_SMTP_ADDRS; do port_free tcp "$a" 25; done
+    for a in $(smtp_listeners | cut -d' ' -f1) $(hostile_smtp_addrs); do port_free tcp "$a" 25; done
   fi
   make_certs
   [ "$WITH_HTTPS" = 1 ] && start_nginx

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Scan a lab world with stsscan and compare with its ground truth.
-#   tests/lab/run_scenarios.sh STAGES [WORLD]      e.g.  run_scenarios.sh dns   |  dns,policy isp2017
+#   tests/lab/run_scenarios.sh STAGES [WORLD[:ARG]]   e.g.  run_scenarios.sh dns   |  dns,policy isp2017
+#                                                            |  dns,policy,smtp scale:3000
 # STAGES: comma list of dns,policy,smtp (passed to --probes and to check_truth.py --stages).
 # WORLD (default scenarios) must be part of the running lab; if no lab is up, this script
-# brings WORLD up and takes it down again on exit. A lab running another world is left alone
-# (error). Environment: STSSCAN (binary; default <repo>/build/stsscan), STSSCAN_LAB_DIR,
+# brings WORLD up (with ARG: `lab up scale 3000`) and takes it down again on exit. A lab
+# running another world is left alone (error). Environment: STSSCAN (binary; default <repo>/build/stsscan), STSSCAN_LAB_DIR,
 # STSSCAN_SCAN_ARGS (extra scanner options, e.g. "--concurrency 50").
 set -euo pipefail
 
@@ -12,6 +13,11 @@ LAB_SRC=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 REPO=$(cd "$LAB_SRC/../.." && pwd)
 STAGES=${1:?usage: run_scenarios.sh STAGES [WORLD]}
 WORLD=${2:-scenarios}
+WORLD_ARG=
+if [[ "$WORLD" == *:* ]]; then
+  WORLD_ARG=${WORLD#*:}
+  WORLD=${WORLD%%:*}
+fi
 STSSCAN=${STSSCAN:-$REPO/build/stsscan}
 export STSSCAN_LAB_DIR=${STSSCAN_LAB_DIR:-$REPO/build/lab-run}
 RUN_DIR=$STSSCAN_LAB_DIR
@@ -21,7 +27,7 @@ LAB=$LAB_SRC/lab
 
 started=0
 if ! "$LAB" status --quiet; then
-  "$LAB" up "$WORLD"
+  "$LAB" up "$WORLD" ${WORLD_ARG:+"$WORLD_ARG"}
   started=1
   trap '"$LAB" down' EXIT
 fi
