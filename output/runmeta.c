@@ -87,6 +87,18 @@ static void resolver_stats(struct sts_jsonw *w, const struct sts_ctx *ctx)
     sts_jw_uint(w, rs.unreachable);
     sts_jw_key(w, "starved"); /* local: a socket had to wait for a descriptor */
     sts_jw_uint(w, rs.starved);
+    /* batched UDP: datagrams per system call (sendmmsg/recvmmsg), for performance work */
+    sts_jw_key(w, "udp");
+    sts_jw_obj(w);
+    sts_jw_key(w, "datagrams_sent");
+    sts_jw_uint(w, rs.datagrams_sent);
+    sts_jw_key(w, "send_calls");
+    sts_jw_uint(w, rs.send_calls);
+    sts_jw_key(w, "datagrams_received");
+    sts_jw_uint(w, rs.datagrams_received);
+    sts_jw_key(w, "recv_calls");
+    sts_jw_uint(w, rs.recv_calls);
+    sts_jw_end(w);
     sts_jw_end(w);
 }
 

@@ -7,12 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "../net/ratelimit.h"
 #include "dnsname.h"
+#include "udpbatch.h"
 #include "../util/queue.h"
 
 /* A query waiting for a rate token or an in-flight slot. */
@@ -31,6 +33,7 @@ struct pending {
  * channels spread queries over several source ports, which is what lets a
  * multi-threaded server (Knot, Unbound with SO_REUSEPORT) use all its workers. */
 #define MAX_CHANNELS 16
+#define ID_POOL 2048
 struct chan {
     struct sts_resolver *r;
     ares_channel ch;
@@ -50,6 +53,10 @@ struct sts_resolver {
     unsigned next_ch;
     uv_timer_t ares_timer; /* the fixed timeout tick (on_tick) */
     uv_timer_t pump_timer; /* wakes the queue when the rate limit allows */
+    uv_prepare_t flush;    /* sends the iteration's queued datagrams before the loop polls */
+    uint16_t ids[ID_POOL]; /* random query ids (next_id) */
+    unsigned id_next;
+    struct sts_udpbatch *udp;
     struct sts_ratelimit rl;
     struct sts_queue waiting; /* queries not yet handed to c-ares, FIFO */
     struct sockwatch **watch; /* indexed by fd */
@@ -149,6 +156,23 @@ static void on_sock_state(void *data, ares_socket_t fd, int readable, int writab
 
 /* ---- c-ares' sockets ---------------------------------------------------------- */
 
+/* A queued datagram could not be sent for a reason c-ares must handle (the
+ * socket's error): let it read the socket, where the error now waits. */
+static void on_send_failed(int fd, void *arg)
+{
+    struct sts_resolver *r = arg;
+    if ((size_t)fd < r->nwatch && r->watch[fd])
+        ares_process_fd(r->watch[fd]->c->ch, fd, ARES_SOCKET_BAD);
+}
+
+static void on_flush(uv_prepare_t *h)
+{
+    struct sts_resolver *r = h->data;
+    sts_udpb_flush(r->udp, on_send_failed, r);
+    if (!sts_udpb_pending(r->udp))
+        uv_prepare_stop(&r->flush);
+}
+
 static bool resource_errno(int e)
 {
     return e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM;
@@ -165,11 +189,15 @@ static ares_socket_t sock_open(int af, int type, int proto, void *data)
         r->starved_at = uv_hrtime();
         r->st.starved++;
     }
+    if (s != ARES_SOCKET_BAD)
+        sts_udpb_opened(r->udp, s, type); /* out of memory: that socket is not batched */
     return s;
 }
 
 static int sock_close(ares_socket_t s, void *data)
 {
+    struct sts_resolver *r = data;
+    sts_udpb_closing(r->udp, s);
     return close(s);
 }
 
@@ -181,12 +209,17 @@ static int sock_connect(ares_socket_t s, const struct sockaddr *a, ares_socklen_
 static ares_ssize_t sock_recvfrom(ares_socket_t s, void *buf, size_t len, int flags,
                                   struct sockaddr *from, ares_socklen_t *fromlen, void *data)
 {
-    return recvfrom(s, buf, len, flags, from, fromlen);
+    struct sts_resolver *r = data;
+    return sts_udpb_recvfrom(r->udp, s, buf, len, flags, from, fromlen);
 }
 
 static ares_ssize_t sock_sendv(ares_socket_t s, const struct iovec *v, int n, void *data)
 {
-    return writev(s, v, n);
+    struct sts_resolver *r = data;
+    ssize_t w = sts_udpb_sendv(r->udp, s, v, n);
+    if (sts_udpb_pending(r->udp) && !uv_is_active((uv_handle_t *)&r->flush))
+        uv_prepare_start(&r->flush, on_flush);
+    return w;
 }
 
 static const struct ares_socket_functions sock_funcs = {sock_open, sock_close, sock_connect,
@@ -206,7 +239,13 @@ struct sts_resolver *sts_resolver_new(uv_loop_t *loop, const struct sts_resolver
         return NULL;
     }
     r->loop = loop;
+    r->id_next = ID_POOL; /* the first query fills the pool */
     sts_queue_init(&r->waiting);
+    if (!(r->udp = sts_udpb_new())) {
+        snprintf(err, errlen, "out of memory");
+        free(r);
+        return NULL;
+    }
     /* values come validated from scanner/opts.def (the in-flight cap of 30000
      * keeps c-ares well inside its 16-bit query id space) */
     r->max_inflight = o->max_inflight;
@@ -243,6 +282,7 @@ struct sts_resolver *sts_resolver_new(uv_loop_t *loop, const struct sts_resolver
         }
         if (!csv) {
             snprintf(err, errlen, "out of memory");
+            sts_udpb_free(r->udp);
             free(r);
             return NULL;
         }
@@ -261,6 +301,7 @@ struct sts_resolver *sts_resolver_new(uv_loop_t *loop, const struct sts_resolver
             for (int i = 0; i < r->nch; i++)
                 ares_destroy(r->chans[i].ch);
             free(csv);
+            sts_udpb_free(r->udp);
             free(r);
             return NULL;
         }
@@ -272,6 +313,9 @@ struct sts_resolver *sts_resolver_new(uv_loop_t *loop, const struct sts_resolver
     r->ares_timer.data = r;
     uv_timer_init(loop, &r->pump_timer);
     r->pump_timer.data = r;
+    uv_prepare_init(loop, &r->flush);
+    r->flush.data = r;
+    uv_unref((uv_handle_t *)&r->flush); /* it never keeps the loop alive: c-ares' queries do */
     sts_rl_init(&r->rl, o->rate, uv_now(loop));
     return r;
 }
@@ -331,6 +375,28 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
         pump(r);
 }
 
+/* A random query id. glibc 2.36's arc4random makes a getrandom system call
+ * each time (as many as the queries), so ids come from a pool that one
+ * getrandom refills every ID_POOL queries. */
+static uint16_t next_id(struct sts_resolver *r)
+{
+    if (r->id_next == ID_POOL) {
+        size_t got = 0;
+        while (got < sizeof r->ids) {
+            ssize_t n = getrandom((char *)r->ids + got, sizeof r->ids - got, 0);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                break;
+            got += (size_t)n;
+        }
+        if (got < sizeof r->ids) /* no kernel entropy call (seccomp, ancient kernel) */
+            arc4random_buf((char *)r->ids + got, sizeof r->ids - got);
+        r->id_next = 0;
+    }
+    return r->ids[r->id_next++];
+}
+
 static void send_one(struct sts_resolver *r, struct pending *p)
 {
     /* our own builder: names carry \DDD escapes that ares_create_query would
@@ -339,7 +405,7 @@ static void send_one(struct sts_resolver *r, struct pending *p)
      * lets anyone off-path guess it, and puts every query in flight in one
      * bucket of c-ares's id table (answer matching goes quadratic). */
     unsigned char qbuf[STS_DNS_QUERY_MAX];
-    uint16_t id = (uint16_t)arc4random_uniform(65536);
+    uint16_t id = next_id(r);
     int qlen = sts_dns_query_build(qbuf, sizeof qbuf, id, p->name, (uint16_t)p->type, true,
                                    (uint16_t)(r->edns_size > 0 ? r->edns_size : 0));
     r->st.inflight++;
@@ -413,8 +479,10 @@ void sts_resolver_cancel_all(struct sts_resolver *r)
 static void on_timer_closed(uv_handle_t *h)
 {
     struct sts_resolver *r = h->data;
-    if (--r->closing == 0)
+    if (--r->closing == 0) {
+        sts_udpb_free(r->udp);
         free(r);
+    }
 }
 
 void sts_resolver_free(struct sts_resolver *r)
@@ -430,15 +498,22 @@ void sts_resolver_free(struct sts_resolver *r)
             uv_close((uv_handle_t *)&r->watch[i]->poll, free_watch);
         }
     free(r->watch);
-    /* r itself holds the timers: free it once both have closed */
-    r->closing = 2;
+    /* r itself holds the handles: free it once all three have closed */
+    r->closing = 3;
     uv_close((uv_handle_t *)&r->ares_timer, on_timer_closed);
     uv_close((uv_handle_t *)&r->pump_timer, on_timer_closed);
+    uv_close((uv_handle_t *)&r->flush, on_timer_closed);
 }
 
 void sts_resolver_get_stats(const struct sts_resolver *r, struct sts_resolver_stats *s)
 {
+    struct sts_udpb_stats u;
     *s = r->st;
+    sts_udpb_stats(r->udp, &u);
+    s->datagrams_sent = u.sent;
+    s->send_calls = u.send_calls;
+    s->datagrams_received = u.received;
+    s->recv_calls = u.recv_calls;
 }
 
 #define UNREACHABLE_RUN 256 /* lookups in a row that could not reach the resolver */

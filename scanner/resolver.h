@@ -38,6 +38,8 @@ struct sts_resolver_stats {
     uint64_t starved;       /* times a socket could not be opened for lack of descriptors or
                                memory: the query waited and was sent again */
     unsigned inflight, waiting;
+    /* UDP batching (scanner/udpbatch.h): datagrams and the system calls they took */
+    uint64_t datagrams_sent, send_calls, datagrams_received, recv_calls;
 };
 
 struct sts_resolver *sts_resolver_new(uv_loop_t *loop, const struct sts_resolver_opts *o,

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end check of the policy probe against its own tiny world (not the shared lab):
-# Knot on 127.0.54.1 (zone smoke.test), nginx on 127.0.81.1:443 with a throwaway CA, a
-# TLS-silent listener on 127.0.81.3, nothing on 127.0.81.9. Scans twice (with and without
+# Knot on 127.0.54.1 (zone smoke.test), nginx on 127.0.83.1:443 with a throwaway CA, a
+# TLS-silent listener on 127.0.83.3, nothing on 127.0.83.9. Scans twice (with and without
 # --policy-always) and compares every record with the expectations below through
 # tests/lab/check_truth.py. Needs root, knot, nginx-light, faketime, openssl, python3.
 #   tests/integration/policy_smoke.sh [STSSCAN]      (exit 0 only if every check passed)
@@ -18,7 +18,7 @@ for t in knotd nginx openssl faketime python3; do
 done
 [ "$(id -u)" = 0 ] || { echo "policy_smoke: needs root (ports 53 and 443)" >&2; exit 1; }
 
-# one run at a time: every run binds the same addresses (127.0.54.1, 127.0.81.x)
+# one run at a time: every run binds the same addresses (127.0.54.1, 127.0.83.x)
 exec 9>/tmp/stsscan-policy-smoke.lock
 flock -w 600 9 || { echo "policy_smoke: another run holds /tmp/stsscan-policy-smoke.lock" >&2; exit 1; }
 RUN=$(mktemp -d /tmp/stsscan-policy-smoke.XXXXXX)
@@ -92,7 +92,7 @@ add slow "$(printf 'version: STSv1\r\nmode: enforce\r\nmx: mx.slow.smoke.test\r\
     esac
     mkdir -p "www/$d/.well-known"
     printf '%s' "${BODY[$d]}" >"www/$d/.well-known/mta-sts.txt"
-    printf '  server {\n    listen 127.0.81.1:443 ssl;\n    server_name %s;\n' "$h"
+    printf '  server {\n    listen 127.0.83.1:443 ssl;\n    server_name %s;\n' "$h"
     printf '    ssl_certificate %s/certs/%s.crt;\n    ssl_certificate_key %s/certs/%s.key;\n' "$RUN" "$d" "$RUN" "$d"
     printf '    root %s/www/%s;\n    location = /.well-known/mta-sts.txt {\n' "$RUN" "$d"
     printf '      types { } default_type "%s"; %s\n    }\n  }\n' "${CT[$d]}" "${EXTRA[$d]}"
@@ -116,12 +116,12 @@ chmod -R a+rX "$RUN"
       good) printf '%s MX 10 mx.good\nmx.good A 127.0.25.99\n' "$d" ;;
       *) printf '%s MX 10 mx.%s\nmx.%s A 127.0.25.99\n' "$d" "$d" "$d" ;;
     esac
-    printf 'mta-sts.%s A 127.0.81.1\n' "$d"
+    printf 'mta-sts.%s A 127.0.83.1\n' "$d"
   done
   # TXT published, but: no policy host address / nothing listening / TLS never answers
   printf '_mta-sts.noaddr TXT "v=STSv1; id=1"\nnoaddr MX 10 mx.good\n'
-  printf '_mta-sts.refused TXT "v=STSv1; id=1"\nrefused MX 10 mx.good\nmta-sts.refused A 127.0.81.9\n'
-  printf '_mta-sts.tlshang TXT "v=STSv1; id=1"\ntlshang MX 10 mx.good\nmta-sts.tlshang A 127.0.81.3\n'
+  printf '_mta-sts.refused TXT "v=STSv1; id=1"\nrefused MX 10 mx.good\nmta-sts.refused A 127.0.83.9\n'
+  printf '_mta-sts.tlshang TXT "v=STSv1; id=1"\ntlshang MX 10 mx.good\nmta-sts.tlshang A 127.0.83.3\n'
 } >zones/$Z.zone
 cat >knot/knot.conf <<EOF
 server:
@@ -152,14 +152,14 @@ nginx -e "$RUN/nginx-error.log" -c "$RUN/nginx.conf"
 # accepts TCP (the kernel completes the handshake from the backlog) and never speaks TLS
 setsid python3 -c 'import socket,time
 s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.81.3",443)); s.listen(64); open("hang.ready","w").close(); time.sleep(120)' &
+s.bind(("127.0.83.3",443)); s.listen(64); open("hang.ready","w").close(); time.sleep(120)' &
 PIDS+=($!)
 for _ in $(seq 50); do
   [ -f hang.ready ] && break
   sleep 0.1
 done
 for _ in $(seq 50); do
-  kdig +short @127.0.54.1 A mta-sts.good.$Z 2>/dev/null | grep -q 127.0.81.1 && break
+  kdig +short @127.0.54.1 A mta-sts.good.$Z 2>/dev/null | grep -q 127.0.83.1 && break
   sleep 0.1
 done
 sleep 0.3

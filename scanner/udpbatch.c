@@ -1,0 +1,271 @@
+/* sendmmsg and recvmmsg need _GNU_SOURCE, which the build defines */
+#include "udpbatch.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../util/queue.h"
+
+/* A query is at most STS_DNS_QUERY_MAX bytes (scanner/dnsname.h); anything
+ * larger goes out unbatched. */
+#define DGRAM_MAX 512
+
+struct sock {
+    int fd;
+    int err;                   /* a send error for the next recvfrom or send */
+    struct sts_queue link;     /* in b->dirty while datagrams wait */
+    bool dirty;
+    /* queued datagrams */
+    unsigned char out[STS_UDPB_SLOTS][DGRAM_MAX];
+    size_t outlen[STS_UDPB_SLOTS];
+    int nout;
+    /* the datagrams of the last recvmmsg not yet handed out */
+    unsigned char *in;         /* STS_UDPB_SLOTS slots of `slot` bytes */
+    size_t slot;
+    size_t inlen[STS_UDPB_SLOTS];
+    struct sockaddr_storage from[STS_UDPB_SLOTS];
+    socklen_t fromlen[STS_UDPB_SLOTS];
+    int nin, next;
+};
+
+struct sts_udpbatch {
+    struct sock **by_fd;       /* UDP sockets only */
+    size_t n;
+    struct sts_queue dirty;
+    struct sts_udpb_stats st;
+};
+
+struct sts_udpbatch *sts_udpb_new(void)
+{
+    struct sts_udpbatch *b = calloc(1, sizeof *b);
+    if (b)
+        sts_queue_init(&b->dirty);
+    return b;
+}
+
+static struct sock *get(const struct sts_udpbatch *b, int fd)
+{
+    return fd >= 0 && (size_t)fd < b->n ? b->by_fd[fd] : NULL;
+}
+
+static void drop(struct sts_udpbatch *b, int fd)
+{
+    struct sock *s = get(b, fd);
+    if (!s)
+        return;
+    if (s->dirty)
+        sts_queue_remove(&s->link);
+    free(s->in);
+    free(s);
+    b->by_fd[fd] = NULL;
+}
+
+void sts_udpb_free(struct sts_udpbatch *b)
+{
+    if (!b)
+        return;
+    for (size_t i = 0; i < b->n; i++)
+        drop(b, (int)i);
+    free(b->by_fd);
+    free(b);
+}
+
+int sts_udpb_opened(struct sts_udpbatch *b, int fd, int type)
+{
+    if (fd < 0)
+        return 0;
+    drop(b, fd); /* a number c-ares closed and the kernel handed out again */
+    if (type != SOCK_DGRAM)
+        return 0;
+    if ((size_t)fd >= b->n) {
+        size_t n = b->n ? b->n : 64;
+        while (n <= (size_t)fd)
+            n *= 2;
+        struct sock **nb = realloc(b->by_fd, n * sizeof *nb);
+        if (!nb)
+            return -1;
+        memset(nb + b->n, 0, (n - b->n) * sizeof *nb);
+        b->by_fd = nb;
+        b->n = n;
+    }
+    struct sock *s = calloc(1, sizeof *s);
+    if (!s)
+        return -1;
+    s->fd = fd;
+    b->by_fd[fd] = s;
+    return 0;
+}
+
+void sts_udpb_closing(struct sts_udpbatch *b, int fd)
+{
+    drop(b, fd);
+}
+
+/* Send the queued datagrams of s; those the kernel cannot take now stay. */
+static void flush_sock(struct sts_udpbatch *b, struct sock *s)
+{
+    struct mmsghdr mm[STS_UDPB_SLOTS];
+    struct iovec iov[STS_UDPB_SLOTS];
+    memset(mm, 0, sizeof mm[0] * (size_t)s->nout);
+    for (int i = 0; i < s->nout; i++) {
+        iov[i].iov_base = s->out[i];
+        iov[i].iov_len = s->outlen[i];
+        mm[i].msg_hdr.msg_iov = &iov[i];
+        mm[i].msg_hdr.msg_iovlen = 1; /* c-ares connects its UDP sockets: no address */
+    }
+    int done = 0;
+    while (done < s->nout) {
+        int k = sendmmsg(s->fd, mm + done, (unsigned)(s->nout - done), MSG_DONTWAIT);
+        b->st.send_calls++;
+        if (k > 0) {
+            done += k;
+            b->st.sent += (unsigned long long)k;
+        } else if (k < 0 && errno == EINTR) {
+            continue;
+        } else if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
+            break; /* back-pressure: the rest waits for the next flush */
+        } else {
+            /* the socket's error (ECONNREFUSED after an ICMP unreachable, ...): the
+             * datagram is dropped and c-ares learns of the error on its next read,
+             * moving this server's queries on as it would have */
+            s->err = k < 0 ? errno : EIO;
+            done++;
+        }
+    }
+    if (done > 0 && done < s->nout) {
+        memmove(s->out, s->out[done], (size_t)(s->nout - done) * sizeof s->out[0]);
+        memmove(s->outlen, s->outlen + done, (size_t)(s->nout - done) * sizeof s->outlen[0]);
+    }
+    s->nout -= done;
+    if (s->nout == 0 && s->dirty) {
+        sts_queue_remove(&s->link);
+        s->dirty = false;
+    }
+}
+
+ssize_t sts_udpb_sendv(struct sts_udpbatch *b, int fd, const struct iovec *v, int n)
+{
+    struct sock *s = get(b, fd);
+    size_t total = 0;
+    for (int i = 0; i < n; i++)
+        total += v[i].iov_len;
+    if (s && s->err) {
+        errno = s->err;
+        s->err = 0;
+        return -1;
+    }
+    if (s && s->nout == STS_UDPB_SLOTS)
+        flush_sock(b, s);
+    if (!s || total > DGRAM_MAX || s->nout == STS_UDPB_SLOTS) {
+        if (s && s->nout)
+            flush_sock(b, s); /* keep the order of the datagrams */
+        return writev(fd, v, n);
+    }
+    unsigned char *p = s->out[s->nout];
+    for (int i = 0; i < n; i++) {
+        memcpy(p, v[i].iov_base, v[i].iov_len);
+        p += v[i].iov_len;
+    }
+    s->outlen[s->nout++] = total;
+    if (!s->dirty) {
+        sts_queue_insert_tail(&b->dirty, &s->link);
+        s->dirty = true;
+    }
+    return (ssize_t)total;
+}
+
+/* Fill s's receive batch with one recvmmsg; the count, or -1 with errno. */
+static int refill(struct sts_udpbatch *b, struct sock *s, size_t len)
+{
+    if (!s->in || s->slot != len) {
+        unsigned char *in = realloc(s->in, len * STS_UDPB_SLOTS);
+        if (!in)
+            return -2; /* read unbatched */
+        s->in = in;
+        s->slot = len;
+    }
+    struct mmsghdr mm[STS_UDPB_SLOTS];
+    struct iovec iov[STS_UDPB_SLOTS];
+    memset(mm, 0, sizeof mm);
+    for (int i = 0; i < STS_UDPB_SLOTS; i++) {
+        iov[i].iov_base = s->in + (size_t)i * len;
+        iov[i].iov_len = len;
+        mm[i].msg_hdr.msg_iov = &iov[i];
+        mm[i].msg_hdr.msg_iovlen = 1;
+        mm[i].msg_hdr.msg_name = &s->from[i];
+        mm[i].msg_hdr.msg_namelen = sizeof s->from[i];
+    }
+    int k;
+    do
+        k = recvmmsg(s->fd, mm, STS_UDPB_SLOTS, MSG_DONTWAIT, NULL);
+    while (k < 0 && errno == EINTR);
+    b->st.recv_calls++;
+    if (k <= 0)
+        return k;
+    for (int i = 0; i < k; i++) {
+        s->inlen[i] = mm[i].msg_len;
+        s->fromlen[i] = mm[i].msg_hdr.msg_namelen;
+    }
+    s->nin = k;
+    s->next = 0;
+    b->st.received += (unsigned long long)k;
+    return k;
+}
+
+ssize_t sts_udpb_recvfrom(struct sts_udpbatch *b, int fd, void *buf, size_t len, int flags,
+                          struct sockaddr *from, socklen_t *fromlen)
+{
+    struct sock *s = get(b, fd);
+    if (!s || flags)
+        return recvfrom(fd, buf, len, flags, from, fromlen);
+    if (s->next == s->nin) {
+        if (s->err) {
+            errno = s->err;
+            s->err = 0;
+            return -1;
+        }
+        int k = refill(b, s, len);
+        if (k == -2)
+            return recvfrom(fd, buf, len, flags, from, fromlen);
+        if (k <= 0)
+            return k;
+    }
+    int i = s->next++;
+    size_t n = s->inlen[i] < len ? s->inlen[i] : len;
+    memcpy(buf, s->in + (size_t)i * s->slot, n);
+    if (from && fromlen) {
+        socklen_t l = *fromlen < s->fromlen[i] ? *fromlen : s->fromlen[i];
+        memcpy(from, &s->from[i], l);
+        *fromlen = s->fromlen[i];
+    }
+    return (ssize_t)n;
+}
+
+bool sts_udpb_pending(const struct sts_udpbatch *b)
+{
+    return !sts_queue_empty(&b->dirty);
+}
+
+void sts_udpb_flush(struct sts_udpbatch *b, void (*failed)(int fd, void *arg), void *arg)
+{
+    int bad[16], nbad = 0;
+    struct sts_queue *q = b->dirty.next, *next;
+    for (; q != &b->dirty; q = next) {
+        next = q->next;
+        struct sock *s = STS_QUEUE_DATA(q, struct sock, link);
+        flush_sock(b, s);
+        if (s->err && nbad < (int)(sizeof bad / sizeof bad[0]))
+            bad[nbad++] = s->fd;
+    }
+    /* after the walk: c-ares closes the socket while it handles the error */
+    for (int i = 0; i < nbad; i++)
+        if (failed)
+            failed(bad[i], arg);
+}
+
+void sts_udpb_stats(const struct sts_udpbatch *b, struct sts_udpb_stats *s)
+{
+    *s = b->st;
+}

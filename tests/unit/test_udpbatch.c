@@ -1,0 +1,209 @@
+/* Batched datagram I/O (scanner/udpbatch.c) on real UDP sockets on 127.0.0.1:
+ * nothing leaves before a flush, order is kept (also around an oversized
+ * datagram), answers come back one per call with their source address, and a
+ * socket error reaches the caller. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "scanner/udpbatch.h"
+
+/* a bound server socket and a client connected to it */
+static void pair(int *srv, int *cli, struct sockaddr_in *sa)
+{
+    socklen_t l = sizeof *sa;
+    *srv = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    assert_true(*srv >= 0);
+    memset(sa, 0, sizeof *sa);
+    sa->sin_family = AF_INET;
+    sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(*srv, (struct sockaddr *)sa, sizeof *sa), 0);
+    assert_int_equal(getsockname(*srv, (struct sockaddr *)sa, &l), 0);
+    *cli = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    assert_true(*cli >= 0);
+    assert_int_equal(connect(*cli, (struct sockaddr *)sa, sizeof *sa), 0);
+}
+
+static ssize_t send_str(struct sts_udpbatch *b, int fd, const char *s, size_t n)
+{
+    /* two pieces, as c-ares may pass an iovec array */
+    struct iovec v[2] = {{(void *)s, n / 2}, {(void *)(s + n / 2), n - n / 2}};
+    return sts_udpb_sendv(b, fd, v, 2);
+}
+
+static void test_send_batched_in_order(void **state)
+{
+    (void)state;
+    int srv, cli;
+    struct sockaddr_in sa;
+    pair(&srv, &cli, &sa);
+    struct sts_udpbatch *b = sts_udpb_new();
+    assert_non_null(b);
+    assert_int_equal(sts_udpb_opened(b, cli, SOCK_DGRAM), 0);
+    char msg[32], got[1024];
+    for (int i = 0; i < 100; i++) {
+        int n = snprintf(msg, sizeof msg, "query %d", i);
+        assert_int_equal(send_str(b, cli, msg, (size_t)n), n);
+        if (i == 69) { /* an oversized datagram goes out after the ones queued before it */
+            static char big[1000];
+            memset(big, 'B', sizeof big);
+            assert_int_equal(send_str(b, cli, big, sizeof big), (ssize_t)sizeof big);
+        }
+    }
+    /* 100 fit in 32 slots only by sending full batches early; the rest wait */
+    assert_true(sts_udpb_pending(b));
+    sts_udpb_flush(b, NULL, NULL);
+    assert_false(sts_udpb_pending(b));
+    for (int i = 0; i < 101; i++) {
+        ssize_t n = recv(srv, got, sizeof got, 0);
+        assert_true(n > 0);
+        if (i == 70) {
+            assert_int_equal(n, 1000);
+            continue;
+        }
+        got[n] = '\0';
+        snprintf(msg, sizeof msg, "query %d", i < 70 ? i : i - 1);
+        assert_string_equal(got, msg);
+    }
+    assert_int_equal(recv(srv, got, sizeof got, MSG_DONTWAIT), -1);
+    struct sts_udpb_stats st;
+    sts_udpb_stats(b, &st);
+    assert_int_equal(st.sent, 100);
+    assert_true(st.send_calls <= 6); /* batches of 32, not one call a datagram */
+    sts_udpb_free(b);
+    close(srv);
+    close(cli);
+}
+
+static void test_queued_until_flush(void **state)
+{
+    (void)state;
+    int srv, cli;
+    struct sockaddr_in sa;
+    pair(&srv, &cli, &sa);
+    struct sts_udpbatch *b = sts_udpb_new();
+    assert_int_equal(sts_udpb_opened(b, cli, SOCK_DGRAM), 0);
+    char got[64];
+    assert_int_equal(send_str(b, cli, "one", 3), 3);
+    assert_int_equal(recv(srv, got, sizeof got, MSG_DONTWAIT), -1); /* not sent yet */
+    /* closing drops what is queued */
+    sts_udpb_closing(b, cli);
+    assert_false(sts_udpb_pending(b));
+    sts_udpb_flush(b, NULL, NULL);
+    assert_int_equal(recv(srv, got, sizeof got, MSG_DONTWAIT), -1);
+    sts_udpb_free(b);
+    close(srv);
+    close(cli);
+}
+
+static void test_receive_one_per_call(void **state)
+{
+    (void)state;
+    int srv, cli;
+    struct sockaddr_in sa, cl;
+    socklen_t l = sizeof cl;
+    pair(&srv, &cli, &sa);
+    assert_int_equal(getsockname(cli, (struct sockaddr *)&cl, &l), 0);
+    struct sts_udpbatch *b = sts_udpb_new();
+    assert_int_equal(sts_udpb_opened(b, cli, SOCK_DGRAM), 0);
+    char msg[32], got[512];
+    for (int i = 0; i < 50; i++) {
+        int n = snprintf(msg, sizeof msg, "answer %d", i);
+        assert_int_equal(sendto(srv, msg, (size_t)n, 0, (struct sockaddr *)&cl, sizeof cl), n);
+    }
+    for (int i = 0; i < 50; i++) {
+        struct sockaddr_storage from;
+        socklen_t fl = sizeof from;
+        ssize_t n = sts_udpb_recvfrom(b, cli, got, sizeof got, 0, (struct sockaddr *)&from, &fl);
+        assert_true(n > 0);
+        got[n] = '\0';
+        snprintf(msg, sizeof msg, "answer %d", i);
+        assert_string_equal(got, msg);
+        assert_int_equal(fl, sizeof(struct sockaddr_in));
+        assert_memory_equal(&((struct sockaddr_in *)&from)->sin_port, &sa.sin_port, 2);
+    }
+    errno = 0;
+    assert_int_equal(sts_udpb_recvfrom(b, cli, got, sizeof got, 0, NULL, NULL), -1);
+    assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+    struct sts_udpb_stats st;
+    sts_udpb_stats(b, &st);
+    assert_int_equal(st.received, 50);
+    assert_true(st.recv_calls <= 3 + 1); /* 32 + 18, then EAGAIN */
+    sts_udpb_free(b);
+    close(srv);
+    close(cli);
+}
+
+static int failed_fd = -1;
+static void on_failed(int fd, void *arg)
+{
+    (void)arg;
+    failed_fd = fd;
+}
+
+static void test_socket_error_reaches_reader(void **state)
+{
+    (void)state;
+    int srv, cli;
+    struct sockaddr_in sa;
+    pair(&srv, &cli, &sa);
+    close(srv); /* nobody listens: ICMP port unreachable, ECONNREFUSED on the socket */
+    struct sts_udpbatch *b = sts_udpb_new();
+    assert_int_equal(sts_udpb_opened(b, cli, SOCK_DGRAM), 0);
+    char got[64];
+    /* the first datagram leaves; the error it provokes is met by the next sendmmsg,
+     * which must hand it to the caller (failed) and to the next read */
+    for (int round = 0; round < 50 && failed_fd != cli; round++) {
+        assert_int_equal(send_str(b, cli, "q", 1), 1);
+        sts_udpb_flush(b, on_failed, NULL);
+        usleep(2000);
+    }
+    assert_int_equal(failed_fd, cli);
+    errno = 0;
+    assert_int_equal(sts_udpb_recvfrom(b, cli, got, sizeof got, 0, NULL, NULL), -1);
+    assert_int_equal(errno, ECONNREFUSED);
+    /* reported once: then the socket reads as empty again */
+    errno = 0;
+    assert_int_equal(sts_udpb_recvfrom(b, cli, got, sizeof got, 0, NULL, NULL), -1);
+    assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+    sts_udpb_free(b);
+    close(cli);
+}
+
+static void test_not_udp_passes_through(void **state)
+{
+    (void)state;
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    struct sts_udpbatch *b = sts_udpb_new();
+    assert_int_equal(sts_udpb_opened(b, sv[0], SOCK_STREAM), 0);
+    char got[16];
+    assert_int_equal(send_str(b, sv[0], "tcp", 3), 3);
+    assert_false(sts_udpb_pending(b)); /* written at once */
+    assert_int_equal(recv(sv[1], got, sizeof got, 0), 3);
+    sts_udpb_free(b);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_send_batched_in_order),
+        cmocka_unit_test(test_queued_until_flush),
+        cmocka_unit_test(test_receive_one_per_call),
+        cmocka_unit_test(test_socket_error_reaches_reader),
+        cmocka_unit_test(test_not_udp_passes_through),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
