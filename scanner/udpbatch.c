@@ -17,31 +17,41 @@ struct sock {
     int err;                   /* a send error for the next recvfrom or send */
     struct sts_queue link;     /* in b->dirty while datagrams wait */
     bool dirty;
-    /* queued datagrams */
-    unsigned char out[STS_UDPB_SLOTS][DGRAM_MAX];
+    /* queued datagrams (allocated at the first send: c-ares opens a socket
+     * for each burst of queries, and closes it when none is outstanding) */
+    unsigned char (*out)[DGRAM_MAX];
     size_t outlen[STS_UDPB_SLOTS];
     int nout;
-    /* the datagrams of the last recvmmsg not yet handed out */
-    unsigned char *in;         /* STS_UDPB_SLOTS slots of `slot` bytes */
+};
+
+/* The datagrams of the last recvmmsg not yet handed out. One for all sockets:
+ * c-ares reads a socket until EAGAIN before it turns to another, so the batch
+ * is empty again by then; if not, that other socket reads unbatched. */
+struct rx {
+    int owner;                 /* fd the datagrams came from, -1 none */
+    unsigned char *buf;        /* STS_UDPB_SLOTS slots of `slot` bytes */
     size_t slot;
-    size_t inlen[STS_UDPB_SLOTS];
+    size_t len[STS_UDPB_SLOTS];
     struct sockaddr_storage from[STS_UDPB_SLOTS];
     socklen_t fromlen[STS_UDPB_SLOTS];
-    int nin, next;
+    int n, next;
 };
 
 struct sts_udpbatch {
     struct sock **by_fd;       /* UDP sockets only */
     size_t n;
     struct sts_queue dirty;
+    struct rx rx;
     struct sts_udpb_stats st;
 };
 
 struct sts_udpbatch *sts_udpb_new(void)
 {
     struct sts_udpbatch *b = calloc(1, sizeof *b);
-    if (b)
+    if (b) {
         sts_queue_init(&b->dirty);
+        b->rx.owner = -1;
+    }
     return b;
 }
 
@@ -57,7 +67,9 @@ static void drop(struct sts_udpbatch *b, int fd)
         return;
     if (s->dirty)
         sts_queue_remove(&s->link);
-    free(s->in);
+    if (b->rx.owner == fd)
+        b->rx.owner = -1;
+    free(s->out);
     free(s);
     b->by_fd[fd] = NULL;
 }
@@ -69,6 +81,7 @@ void sts_udpb_free(struct sts_udpbatch *b)
     for (size_t i = 0; i < b->n; i++)
         drop(b, (int)i);
     free(b->by_fd);
+    free(b->rx.buf);
     free(b);
 }
 
@@ -158,6 +171,8 @@ ssize_t sts_udpb_sendv(struct sts_udpbatch *b, int fd, const struct iovec *v, in
     }
     if (s && s->nout == STS_UDPB_SLOTS)
         flush_sock(b, s);
+    if (s && !s->out && !(s->out = malloc(STS_UDPB_SLOTS * sizeof *s->out)))
+        s = NULL; /* out of memory: this datagram goes out unbatched */
     if (!s || total > DGRAM_MAX || s->nout == STS_UDPB_SLOTS) {
         if (s && s->nout)
             flush_sock(b, s); /* keep the order of the datagrams */
@@ -176,26 +191,32 @@ ssize_t sts_udpb_sendv(struct sts_udpbatch *b, int fd, const struct iovec *v, in
     return (ssize_t)total;
 }
 
-/* Fill s's receive batch with one recvmmsg; the count, or -1 with errno. */
+/* Fill the receive batch from s with one recvmmsg; the count, or -1 with
+ * errno, or -2 when the batch cannot be used (read unbatched). */
 static int refill(struct sts_udpbatch *b, struct sock *s, size_t len)
 {
-    if (!s->in || s->slot != len) {
-        unsigned char *in = realloc(s->in, len * STS_UDPB_SLOTS);
-        if (!in)
-            return -2; /* read unbatched */
-        s->in = in;
-        s->slot = len;
+    struct rx *x = &b->rx;
+    if (x->owner >= 0 && x->owner != s->fd && x->next < x->n)
+        return -2; /* another socket's datagrams are still being handed out */
+    if (!x->buf || x->slot != len) {
+        unsigned char *buf = realloc(x->buf, len * STS_UDPB_SLOTS);
+        if (!buf)
+            return -2;
+        x->buf = buf;
+        x->slot = len;
     }
+    x->owner = -1;
+    x->n = x->next = 0;
     struct mmsghdr mm[STS_UDPB_SLOTS];
     struct iovec iov[STS_UDPB_SLOTS];
     memset(mm, 0, sizeof mm);
     for (int i = 0; i < STS_UDPB_SLOTS; i++) {
-        iov[i].iov_base = s->in + (size_t)i * len;
+        iov[i].iov_base = x->buf + (size_t)i * len;
         iov[i].iov_len = len;
         mm[i].msg_hdr.msg_iov = &iov[i];
         mm[i].msg_hdr.msg_iovlen = 1;
-        mm[i].msg_hdr.msg_name = &s->from[i];
-        mm[i].msg_hdr.msg_namelen = sizeof s->from[i];
+        mm[i].msg_hdr.msg_name = &x->from[i];
+        mm[i].msg_hdr.msg_namelen = sizeof x->from[i];
     }
     int k;
     do
@@ -205,11 +226,11 @@ static int refill(struct sts_udpbatch *b, struct sock *s, size_t len)
     if (k <= 0)
         return k;
     for (int i = 0; i < k; i++) {
-        s->inlen[i] = mm[i].msg_len;
-        s->fromlen[i] = mm[i].msg_hdr.msg_namelen;
+        x->len[i] = mm[i].msg_len;
+        x->fromlen[i] = mm[i].msg_hdr.msg_namelen;
     }
-    s->nin = k;
-    s->next = 0;
+    x->owner = s->fd;
+    x->n = k;
     b->st.received += (unsigned long long)k;
     return k;
 }
@@ -218,9 +239,10 @@ ssize_t sts_udpb_recvfrom(struct sts_udpbatch *b, int fd, void *buf, size_t len,
                           struct sockaddr *from, socklen_t *fromlen)
 {
     struct sock *s = get(b, fd);
+    struct rx *x = &b->rx;
     if (!s || flags)
         return recvfrom(fd, buf, len, flags, from, fromlen);
-    if (s->next == s->nin) {
+    if (x->owner != fd || x->next == x->n) {
         if (s->err) {
             errno = s->err;
             s->err = 0;
@@ -232,13 +254,13 @@ ssize_t sts_udpb_recvfrom(struct sts_udpbatch *b, int fd, void *buf, size_t len,
         if (k <= 0)
             return k;
     }
-    int i = s->next++;
-    size_t n = s->inlen[i] < len ? s->inlen[i] : len;
-    memcpy(buf, s->in + (size_t)i * s->slot, n);
+    int i = x->next++;
+    size_t n = x->len[i] < len ? x->len[i] : len;
+    memcpy(buf, x->buf + (size_t)i * x->slot, n);
     if (from && fromlen) {
-        socklen_t l = *fromlen < s->fromlen[i] ? *fromlen : s->fromlen[i];
-        memcpy(from, &s->from[i], l);
-        *fromlen = s->fromlen[i];
+        socklen_t l = *fromlen < x->fromlen[i] ? *fromlen : x->fromlen[i];
+        memcpy(from, &x->from[i], l);
+        *fromlen = x->fromlen[i];
     }
     return (ssize_t)n;
 }

@@ -144,6 +144,49 @@ static void test_receive_one_per_call(void **state)
     close(cli);
 }
 
+/* Reading socket B while A's batch is half handed out: B reads unbatched, A's
+ * datagrams stay whole and in order. */
+static void test_two_sockets_interleaved(void **state)
+{
+    (void)state;
+    int srv[2], cli[2];
+    struct sockaddr_in sa[2], cl[2];
+    struct sts_udpbatch *b = sts_udpb_new();
+    for (int k = 0; k < 2; k++) {
+        socklen_t l = sizeof cl[k];
+        pair(&srv[k], &cli[k], &sa[k]);
+        assert_int_equal(getsockname(cli[k], (struct sockaddr *)&cl[k], &l), 0);
+        assert_int_equal(sts_udpb_opened(b, cli[k], SOCK_DGRAM), 0);
+        for (int i = 0; i < 5; i++) {
+            char msg[16];
+            int n = snprintf(msg, sizeof msg, "%c%d", 'a' + k, i);
+            assert_int_equal(sendto(srv[k], msg, (size_t)n, 0, (struct sockaddr *)&cl[k],
+                                    sizeof cl[k]), n);
+        }
+    }
+    char got[64];
+    const int order[] = {0, 1, 0, 1, 1, 0, 0, 0, 1, 1};
+    int next[2] = {0, 0};
+    for (size_t j = 0; j < sizeof order / sizeof order[0]; j++) {
+        int k = order[j];
+        ssize_t n = sts_udpb_recvfrom(b, cli[k], got, sizeof got - 1, 0, NULL, NULL);
+        assert_true(n > 0);
+        got[n] = '\0';
+        char want[16];
+        snprintf(want, sizeof want, "%c%d", 'a' + k, next[k]++);
+        assert_string_equal(got, want);
+    }
+    for (int k = 0; k < 2; k++) {
+        errno = 0;
+        assert_int_equal(sts_udpb_recvfrom(b, cli[k], got, sizeof got, 0, NULL, NULL), -1);
+        assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+        close(srv[k]);
+        sts_udpb_closing(b, cli[k]);
+        close(cli[k]);
+    }
+    sts_udpb_free(b);
+}
+
 static int failed_fd = -1;
 static void on_failed(int fd, void *arg)
 {
@@ -202,6 +245,7 @@ int main(void)
         cmocka_unit_test(test_send_batched_in_order),
         cmocka_unit_test(test_queued_until_flush),
         cmocka_unit_test(test_receive_one_per_call),
+        cmocka_unit_test(test_two_sockets_interleaved),
         cmocka_unit_test(test_socket_error_reaches_reader),
         cmocka_unit_test(test_not_udp_passes_through),
     };
