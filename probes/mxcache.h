@@ -2,8 +2,8 @@
  * Run-wide cache of MX host addresses (A + AAAA), an instance of the shared
  * keyed cache (util/cache.h). A provider MX shared by 100,000 domains is
  * resolved once; jobs that ask while the lookup is under way wait on the
- * entry. Bounded: beyond max entries the oldest finished entry is evicted,
- * so memory stays flat however long the input is.
+ * entry. Bounded: beyond max entries the least recently used finished entry
+ * is evicted, so memory stays flat however long the input is.
  */
 #ifndef STSSCAN_MXCACHE_H
 #define STSSCAN_MXCACHE_H

@@ -9,7 +9,7 @@
  * connection limiter (net/connlimit.c: --smtp-max-conns, --smtp-per-ip,
  * --smtp-rate) allows.
  *
- * Bounded: beyond max_entries the oldest finished entries leave the table
+ * Bounded: beyond max_entries the least recently used finished entries leave the table
  * (records that still hold them keep them alive by reference). Every result
  * is handed to on_final as soon as it is final (the SMTP stage writes it as a
  * row of mx_hosts.csv).

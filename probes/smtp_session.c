@@ -47,14 +47,25 @@ static double ms_since(uint64_t t)
     return (double)(uv_hrtime() - t) / 1e6;
 }
 
+/* Evidence is built in a buffer of its cap, then cut to its length: a
+ * finished session stays in the run-wide cache (probes/smtp_cache.c), and at
+ * a million domains the caps alone were most of the scanner's memory. */
+static char *fit(char *text)
+{
+    char *t = realloc(text, strlen(text) + 1);
+    return t ? t : text;
+}
+
 static void keep_reply(struct sess *s, struct sts_smtp_ev *ev)
 {
     const struct sts_smtp_reply *r = &s->rd.reply;
     ev->code = r->complete ? r->code : -1;
     free(ev->text);
     ev->text = malloc(STS_SMTP_EVIDENCE_MAX);
-    if (ev->text)
+    if (ev->text) {
         sts_smtp_reply_text(r, ev->text, STS_SMTP_EVIDENCE_MAX);
+        ev->text = fit(ev->text);
+    }
     sts_findings_merge(&s->c->findings, &r->findings);
 }
 
@@ -72,7 +83,7 @@ static char *ext_lines(const struct sts_ehlo *e)
             break; /* the cap keeps the record bounded; ehlo_next says how many */
         n += (size_t)w;
     }
-    return out;
+    return fit(out);
 }
 
 static void on_close(uv_handle_t *h)

@@ -9,7 +9,7 @@ int sts_cache_init(struct sts_cache *c, size_t max, void (*drop)(struct sts_cach
     c->max = max ? max : 1;
     c->drop = drop;
     c->arg = arg;
-    sts_queue_init(&c->fifo);
+    sts_queue_init(&c->lru);
     return sts_htab_init(&c->tab, c->max);
 }
 
@@ -21,6 +21,10 @@ bool sts_cache_join(struct sts_cache *c, const char *key, uint64_t hash, struct 
             continue;
         e->uses++;
         if (e->done) {
+            /* least recently used leaves first: a provider's MX that keeps
+             * being asked for stays, a one-domain MX ages out */
+            sts_queue_remove(&e->lru);
+            sts_queue_insert_tail(&c->lru, &e->lru);
             c->st.hits++;
             w->cb(w, e, STS_CACHE_HIT);
         } else {
@@ -39,7 +43,7 @@ void sts_cache_start(struct sts_cache *c, struct sts_cache_entry *e, const char 
     e->key = key;
     e->uses = 1;
     e->done = false;
-    sts_queue_init(&e->fifo);
+    sts_queue_init(&e->lru);
     sts_queue_init(&e->waiters);
     c->st.started++;
     if (w) {
@@ -57,7 +61,7 @@ static void leave(struct sts_cache *c, struct sts_cache_entry *e)
         sts_htab_remove(&c->tab, &e->node);
         e->in_table = false;
     }
-    sts_queue_remove(&e->fifo);
+    sts_queue_remove(&e->lru);
     c->drop(e, c->arg);
 }
 
@@ -78,9 +82,9 @@ void sts_cache_done(struct sts_cache *c, struct sts_cache_entry *e)
         leave(c, e);
         return;
     }
-    sts_queue_insert_tail(&c->fifo, &e->fifo);
-    while (c->tab.count > c->max && !sts_queue_empty(&c->fifo)) {
-        struct sts_cache_entry *old = STS_QUEUE_DATA(c->fifo.next, struct sts_cache_entry, fifo);
+    sts_queue_insert_tail(&c->lru, &e->lru);
+    while (c->tab.count > c->max && !sts_queue_empty(&c->lru)) {
+        struct sts_cache_entry *old = STS_QUEUE_DATA(c->lru.next, struct sts_cache_entry, lru);
         c->st.evicted++;
         leave(c, old);
     }

@@ -1,9 +1,9 @@
 /*
- * A keyed run-wide cache with waiters and bounded FIFO eviction, the shape
+ * A keyed run-wide cache with waiters and bounded least-recently-used eviction, the shape
  * shared by the MX address cache (probes/mxcache.c) and the SMTP result
  * cache (probes/smtp_cache.c): the first job that asks for a key starts the
  * work, jobs that ask while it runs wait on the entry, later ones get the
- * finished value at once. Finished entries beyond `max` leave oldest first
+ * finished value at once. Finished entries beyond `max` leave least recently used first
  * (the drop callback frees them; users refcount what records still hold).
  *
  * Intrusive: the user's entry embeds a `struct sts_cache_entry` and each
@@ -26,7 +26,7 @@ enum sts_cache_how {
 
 struct sts_cache_entry {
     struct sts_hnode node;    /* in the table while in_table */
-    struct sts_queue fifo;    /* finished entries in the table, oldest first */
+    struct sts_queue lru;     /* finished entries in the table, least recently used first */
     struct sts_queue waiters;
     const char *key;          /* owned by the user's entry, stable while it lives */
     uint64_t uses;            /* requests it answered: started, joined or hit */
@@ -49,7 +49,7 @@ struct sts_cache_stats {
 
 struct sts_cache {
     struct sts_htab tab;
-    struct sts_queue fifo;
+    struct sts_queue lru;
     size_t max;
     void (*drop)(struct sts_cache_entry *e, void *arg); /* the entry leaves for good */
     void *arg;
@@ -68,7 +68,7 @@ bool sts_cache_join(struct sts_cache *c, const char *key, uint64_t hash, struct 
 void sts_cache_start(struct sts_cache *c, struct sts_cache_entry *e, const char *key,
                      uint64_t hash, bool cached, struct sts_cache_waiter *w);
 /* The entry's value is final: wake its waiters in arrival order, then keep it
- * (evicting the oldest beyond max) or drop it. */
+ * (evicting the least recently used beyond max) or drop it. */
 void sts_cache_done(struct sts_cache *c, struct sts_cache_entry *e);
 /* End of run: drop every entry. Call it only when no entry is running (the
  * scan ends after its last job, and every job waits for its entries). */
