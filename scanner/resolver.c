@@ -24,6 +24,7 @@ struct pending {
     sts_resolve_cb cb;
     void *arg;
     uint64_t t0; /* uv_hrtime at send */
+    uint16_t id; /* the query id while it is outstanding (take_id) */
     int type;
     int starved; /* times it was sent again because a socket could not be opened */
     char name[];
@@ -56,6 +57,7 @@ struct sts_resolver {
     uv_prepare_t flush;    /* sends the iteration's queued datagrams before the loop polls */
     uint16_t ids[ID_POOL]; /* random query ids (next_id) */
     unsigned id_next;
+    uint64_t id_busy[65536 / 64]; /* ids of the queries outstanding (take_id) */
     struct sts_udpbatch *udp;
     struct sts_ratelimit rl;
     struct sts_queue waiting; /* queries not yet handed to c-ares, FIFO */
@@ -341,6 +343,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
     struct pending *p = arg;
     struct sts_resolver *r = p->r;
     double ms = (double)(uv_hrtime() - p->t0) / 1e6;
+    r->id_busy[p->id / 64] &= ~(UINT64_C(1) << (p->id % 64));
     r->st.inflight--;
     if (status == ARES_ECONNREFUSED && r->starved_at >= p->t0 && !r->closing) {
         /* back-pressure: the scanner ran out of sockets, not the resolver of
@@ -397,6 +400,20 @@ static uint16_t next_id(struct sts_resolver *r)
     return r->ids[r->id_next++];
 }
 
+/* A random id no outstanding query has (RFC 5452 9.2 asks for unpredictable
+ * ids; unique ones also keep c-ares's id table at one query a bucket). At most
+ * 30,000 queries are outstanding (--dns-max-inflight), so a free id is always
+ * found, in under two draws on average. */
+static uint16_t take_id(struct sts_resolver *r)
+{
+    uint16_t id;
+    do
+        id = next_id(r);
+    while (r->id_busy[id / 64] & (UINT64_C(1) << (id % 64)));
+    r->id_busy[id / 64] |= UINT64_C(1) << (id % 64);
+    return id;
+}
+
 static void send_one(struct sts_resolver *r, struct pending *p)
 {
     /* our own builder: names carry \DDD escapes that ares_create_query would
@@ -405,7 +422,7 @@ static void send_one(struct sts_resolver *r, struct pending *p)
      * lets anyone off-path guess it, and puts every query in flight in one
      * bucket of c-ares's id table (answer matching goes quadratic). */
     unsigned char qbuf[STS_DNS_QUERY_MAX];
-    uint16_t id = next_id(r);
+    uint16_t id = p->id = take_id(r);
     int qlen = sts_dns_query_build(qbuf, sizeof qbuf, id, p->name, (uint16_t)p->type, true,
                                    (uint16_t)(r->edns_size > 0 ? r->edns_size : 0));
     r->st.inflight++;
