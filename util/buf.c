@@ -65,12 +65,18 @@ void sts_buf_grow_addc(struct sts_buf *b, char c)
     b->data[b->len] = '\0';
 }
 
+/* The decimal digits of v, written backwards ending at end; the first digit. */
+static char *put_digits(char *end, unsigned long long v)
+{
+    do
+        *--end = (char)('0' + v % 10);
+    while (v /= 10);
+    return end;
+}
+
 void sts_buf_uint(struct sts_buf *b, unsigned long long v)
 {
-    char tmp[24], *e = tmp + sizeof tmp, *p = e;
-    do
-        *--p = (char)('0' + v % 10);
-    while (v /= 10);
+    char tmp[24], *e = tmp + sizeof tmp, *p = put_digits(e, v);
     sts_buf_add(b, p, (size_t)(e - p));
 }
 
@@ -92,9 +98,7 @@ void sts_buf_fixed(struct sts_buf *b, double v, int decimals)
         *--p = (char)('0' + fp % 10);
     if (decimals > 0)
         *--p = '.';
-    do
-        *--p = (char)('0' + ip % 10);
-    while (ip /= 10);
+    p = put_digits(p, ip);
     if (neg && scaled)
         *--p = '-';
     sts_buf_add(b, p, (size_t)(e - p));
