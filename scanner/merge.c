@@ -162,8 +162,8 @@ static const char *options_differ(json_t *a, json_t *b)
     return NULL;
 }
 
-/* Same scan, every shard once. */
-static int check_all(struct shard *s, int n, char *err, size_t errlen)
+/* Same scan, every shard once (every K of N unless partial: the workers). */
+static int check_all(struct shard *s, int n, bool partial, char *err, size_t errlen)
 {
     for (int i = 0; i < n; i++)
         if (check_one(&s[i], err, errlen) < 0)
@@ -213,7 +213,7 @@ static int check_all(struct shard *s, int n, char *err, size_t errlen)
         }
         seen[s[i].k] = i + 1;
     }
-    if (rc == 0 && (unsigned)n != total) {
+    if (rc == 0 && !partial && (unsigned)n != total) {
         int len = snprintf(err, errlen, "missing shard(s) of %u:", total);
         for (unsigned k = 1, shown = 0; k <= total && len > 0 && (size_t)len < errlen; k++)
             if (!seen[k])
@@ -276,14 +276,20 @@ static int add_counts(json_t *dst, json_t *src, char *err, size_t errlen)
     return 0;
 }
 
-static json_t *merged_run(struct shard *s, int n, const char *out, int argc, char **argv, char *err,
-                          size_t errlen)
+static json_t *merged_run(struct shard *s, int n, const char *out, const struct sts_merge_as *as,
+                          int argc, char **argv, char *err, size_t errlen)
 {
-    json_t *m = json_object(), *opts = json_deep_copy(json_object_get(s[0].run, "options"));
+    json_t *opts = as ? json_loads(as->options_json, 0, NULL)
+                      : json_deep_copy(json_object_get(s[0].run, "options"));
+    if (!opts) {
+        snprintf(err, errlen, "the scan's options are not JSON (internal)");
+        return NULL;
+    }
+    json_t *m = json_object();
     json_t *res = json_array(), *counts = json_object(), *dns = json_object(),
            *shards = json_array();
     const char *started = NULL, *finished = NULL;
-    json_int_t rss = 0;
+    json_int_t rss = 0, records = 0;
     char host[256] = "", ts[32];
     int rc = 0;
     for (int i = 0; i < n && rc == 0; i++) {
@@ -302,8 +308,10 @@ static json_t *merged_run(struct shard *s, int n, const char *out, int argc, cha
             if (!have)
                 json_array_append(res, r);
         }
+        /* shards ran anywhere, at any time: the largest; workers at once: the sum */
         json_int_t p = json_integer_value(json_object_get(s[i].run, "peak_rss_kb"));
-        rss = p > rss ? p : rss;
+        rss = as ? rss + p : p > rss ? p : rss;
+        records += json_integer_value(json_object_get(s[i].run, "records_in_files"));
         if (add_counts(counts, json_object_get(s[i].run, "counts"), err, errlen) < 0 ||
             add_counts(dns, json_object_get(s[i].run, "dns"), err, errlen) < 0)
             rc = -1;
@@ -325,9 +333,14 @@ static json_t *merged_run(struct shard *s, int n, const char *out, int argc, cha
         json_array_append_new(av, json_string(argv[i]));
     json_object_set_new(m, "argv", av);
     json_object_set_new(opts, "out_dir", json_string(out));
-    json_object_set_new(opts, "shard", json_null());
+    if (!as)
+        json_object_set_new(opts, "shard", json_null());
     json_object_set_new(m, "options", opts);
     json_object_set(m, "input_sha256", json_object_get(s[0].run, "input_sha256"));
+    if (as) { /* a scan of its own: what --resume and a later merge compare */
+        json_object_set_new(m, "options_sha256", json_string(as->options_sha256));
+        json_object_set_new(m, "records_in_files", json_integer(records));
+    }
     json_object_set_new(m, "resolvers", res);
     json_object_set_new(m, "counts", counts);
     json_object_set_new(m, "dns", dns);
@@ -337,7 +350,7 @@ static json_t *merged_run(struct shard *s, int n, const char *out, int argc, cha
     json_t *v;
     json_object_foreach(s[0].run, key, v)
     {
-        if (!json_object_get(m, key))
+        if (!as && !json_object_get(m, key))
             fprintf(stderr, "stsscan merge: note: run.json key '%s' is kept under \"shards\" only\n",
                     key);
     }
@@ -345,8 +358,9 @@ static json_t *merged_run(struct shard *s, int n, const char *out, int argc, cha
     strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
     json_t *info = json_object();
     json_object_set_new(info, "at", json_string(ts));
-    json_object_set_new(info, "by", json_string("stsscan merge " STSSCAN_VERSION));
-    json_object_set_new(info, "shards", json_integer(n));
+    json_object_set_new(info, "by", json_string(as ? "stsscan scan --workers " STSSCAN_VERSION
+                                                   : "stsscan merge " STSSCAN_VERSION));
+    json_object_set_new(info, as ? "workers" : "shards", json_integer(n));
     json_object_set_new(m, "merged", info);
     json_object_set_new(m, "shards", shards);
     if (rc < 0) {
@@ -358,8 +372,9 @@ static json_t *merged_run(struct shard *s, int n, const char *out, int argc, cha
 
 /* ---- the command -------------------------------------------------------------------- */
 
-/* OUT must not exist, or be an empty directory; *created says which. */
-static int prepare_out(const char *out, bool *created, char *err, size_t errlen)
+/* OUT must not exist, or be an empty directory (apart from skip); *created
+ * says which. */
+static int prepare_out(const char *out, const char *skip, bool *created, char *err, size_t errlen)
 {
     struct stat st;
     *created = false;
@@ -378,7 +393,8 @@ static int prepare_out(const char *out, bool *created, char *err, size_t errlen)
     }
     struct dirent *e;
     while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+            !(skip && strcmp(e->d_name, skip) == 0))
             break;
     closedir(d);
     if (e) {
@@ -443,10 +459,10 @@ static int cmp_k(const void *a, const void *b)
     return x->k < y->k ? -1 : x->k > y->k;
 }
 
-static int merge(struct shard *s, int n, const char *out, int argc, char **argv, char *err,
-                 size_t errlen)
+static int merge(struct shard *s, int n, const char *out, const struct sts_merge_as *as, int argc,
+                 char **argv, char *err, size_t errlen)
 {
-    if (check_all(s, n, err, errlen) < 0)
+    if (check_all(s, n, as != NULL, err, errlen) < 0)
         return STS_MERGE_REFUSED;
     qsort(s, (size_t)n, sizeof *s, cmp_k);
     struct sts_merge_shard *in = calloc((size_t)n, sizeof *in);
@@ -454,17 +470,24 @@ static int merge(struct shard *s, int n, const char *out, int argc, char **argv,
         snprintf(err, errlen, "out of memory");
         return STS_MERGE_IOERR;
     }
-    for (int i = 0; i < n; i++)
-        in[i] = (struct sts_merge_shard){s[i].dir, s[i].k,
-                                         (uint64_t)json_integer_value(json_object_get(
-                                             json_object_get(s[i].run, "counts"), "records"))};
+    for (int i = 0; i < n; i++) {
+        /* a resumed shard's counts are its last invocation's; the files hold them all */
+        json_t *all = json_object_get(s[i].run, "records_in_files");
+        in[i] = (struct sts_merge_shard){
+            s[i].dir, s[i].k,
+            (uint64_t)json_integer_value(
+                json_is_integer(all) ? all
+                                     : json_object_get(json_object_get(s[i].run, "counts"),
+                                                       "records"))};
+    }
     int mx = presence("mx.csv", in, n, err, errlen);
     int mxh = mx < 0 ? -1 : presence("mx_hosts.csv", in, n, err, errlen);
-    json_t *m = mxh < 0 ? NULL : merged_run(s, n, out, argc, argv, err, errlen);
+    json_t *m = mxh < 0 ? NULL : merged_run(s, n, out, as, argc, argv, err, errlen);
     bool created = false;
     uint64_t unique = 0;
     int rc = !m                                            ? STS_MERGE_REFUSED
-             : prepare_out(out, &created, err, errlen) < 0 ? STS_MERGE_REFUSED
+             : prepare_out(out, as ? as->skip : NULL, &created, err, errlen) < 0
+                 ? STS_MERGE_REFUSED
                                                            : STS_MERGE_OK;
     bool touched = rc == STS_MERGE_OK;
     if (rc == STS_MERGE_OK)
@@ -479,7 +502,7 @@ static int merge(struct shard *s, int n, const char *out, int argc, char **argv,
         rc = STS_MERGE_IOERR;
     if (rc != STS_MERGE_OK && touched)
         undo(out, created);
-    if (rc == STS_MERGE_OK) {
+    if (rc == STS_MERGE_OK && !as) {
         json_t *c = json_object_get(m, "counts");
         fprintf(stderr, "stsscan merge: %d shards -> %s: %lld records (%lld domains scanned)%s", n,
                 out, (long long)json_integer_value(json_object_get(c, "records")),
@@ -521,18 +544,28 @@ int sts_cmd_merge(int argc, char **argv)
         usage(stderr);
         return STS_MERGE_REFUSED;
     }
-    struct shard *s = calloc((size_t)n, sizeof *s);
     char err[8192] = "";
+    int rc = sts_merge_dirs((const char *const *)argv + optind, n, out, NULL, argc, argv, err,
+                            sizeof err);
+    if (rc != STS_MERGE_OK)
+        fprintf(stderr, "stsscan merge: %s\n", err[0] ? err : "out of memory");
+    return rc;
+}
+
+int sts_merge_dirs(const char *const *dirs, int n, const char *out, const struct sts_merge_as *as,
+                   int argc, char **argv, char *err, size_t errlen)
+{
+    struct shard *s = calloc((size_t)n, sizeof *s);
     int rc = s ? STS_MERGE_OK : STS_MERGE_IOERR;
+    if (!s)
+        snprintf(err, errlen, "out of memory");
     for (int i = 0; i < n && rc == STS_MERGE_OK; i++) {
-        s[i].dir = argv[optind + i];
-        if (!(s[i].run = load_run(s[i].dir, err, sizeof err)))
+        s[i].dir = dirs[i];
+        if (!(s[i].run = load_run(s[i].dir, err, errlen)))
             rc = STS_MERGE_REFUSED;
     }
     if (rc == STS_MERGE_OK)
-        rc = merge(s, n, out, argc, argv, err, sizeof err);
-    if (rc != STS_MERGE_OK)
-        fprintf(stderr, "stsscan merge: %s\n", err[0] ? err : "out of memory");
+        rc = merge(s, n, out, as, argc, argv, err, errlen);
     for (int i = 0; s && i < n; i++)
         json_decref(s[i].run);
     free(s);

@@ -15,6 +15,21 @@
 
 int sts_cmd_merge(int argc, char **argv);
 
+/* How `stsscan scan --workers N` (scanner/workers.c) merges its workers: they
+ * are some of the shards of a finer split (not all K of N), OUT already holds
+ * their directory `skip`, and the merged run.json takes the scan's own options
+ * (JSON text of sts_opts_json) and options hash instead of a worker's. */
+struct sts_merge_as {
+    const char *options_json;
+    const char *options_sha256;
+    const char *skip;
+};
+
+/* Merge the scan directories dirs[0..n-1] into out (as `stsscan merge`, or as
+ * `as` says when not NULL). Returns an STS_MERGE_ status, the reason in err. */
+int sts_merge_dirs(const char *const *dirs, int n, const char *out, const struct sts_merge_as *as,
+                   int argc, char **argv, char *err, size_t errlen);
+
 /* exit statuses of the merge */
 enum { STS_MERGE_OK = 0, STS_MERGE_IOERR = 1, STS_MERGE_REFUSED = 2 };
 

@@ -220,7 +220,7 @@ int sts_merge_lines(const char *out, const char *name, const struct sts_merge_sh
         rc = copy_rest(in, o, csv ? 0 : '{', &lines, &why);
         fclose(in);
         if (rc == STS_MERGE_OK && check_records && lines != sh[i].records) {
-            why = "a number of records other than its run.json's counts.records";
+            why = "a number of records other than its run.json's records_in_files (counts.records)";
             rc = STS_MERGE_REFUSED;
         }
         if (rc != STS_MERGE_OK && why)

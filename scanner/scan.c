@@ -28,6 +28,7 @@
 #include "resolver.h"
 #include "resume.h"
 #include "shard.h"
+#include "workers.h"
 
 struct scan {
     struct sts_ctx ctx; /* first: sts_job_stage_done finds the scan from the ctx */
@@ -402,6 +403,8 @@ int sts_scan_run(struct sts_opts *o, const struct sts_plugins *pl)
     static struct scan s; /* one scan per process; static keeps the loop's handles valid */
     struct sts_ctx *ctx = &s.ctx;
     char err[512] = "";
+    if (o->workers > 1)
+        return sts_scan_workers(o, pl);
     memset(&s, 0, sizeof s);
     ctx->loop = uv_default_loop();
     ctx->opts = o;

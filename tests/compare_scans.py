@@ -53,7 +53,8 @@ TEXT_WITH_TIMINGS = {"error_detail", "detail"}
 MILLIS = re.compile(r"\b\d+ milliseconds\b")
 CSV_KEYS = {"domains.csv": ("line",), "mx.csv": ("line", "mx_host", "ip"),
             "mx_hosts.csv": ("host", "ip", "port")}
-RUN_OPTION_IGNORED = {"out_dir", "shard", "progress", "input", "resume", "force"}  # OPT_RUNTIME + shard, input path
+RUN_OPTION_IGNORED = {"out_dir", "shard", "progress", "input", "resume", "force",
+                      "workers"}  # OPT_RUNTIME + shard, input path
 # run.json counts that describe how a scan ran (its caches, sessions, peaks), not what it
 # found: shards, or two runs, differ there legitimately (a shared MX host is resolved and
 # probed once per shard)
