@@ -303,7 +303,7 @@ static void finish_scan(struct scan *s)
     uv_stop(ctx->loop);
 }
 
-static int mkdir_p(const char *dir)
+int sts_mkdir_p(const char *dir)
 {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s", dir);
@@ -431,7 +431,7 @@ int sts_scan_run(struct sts_opts *o, const struct sts_plugins *pl)
     sts_reader_hash(s.reader, ctx->inhash);
     if (sts_outdir_prepare(ctx, err, sizeof err) < 0)
         goto fail;
-    if (!sts_opts_to_stdout(o) && mkdir_p(o->out_dir) < 0) {
+    if (!sts_opts_to_stdout(o) && sts_mkdir_p(o->out_dir) < 0) {
         snprintf(err, sizeof err, "cannot create output directory %s: %s", o->out_dir,
                  strerror(errno));
         goto fail;

@@ -133,9 +133,9 @@ static int prepare(const struct sts_opts *o, const char *wdir, bool *created, ch
     static const char *const outputs[] = {"results.ndjson", "domains.csv", "mx.csv",
                                           "mx_hosts.csv",   "run.json",    "run.json.tmp"};
     const char *out = o->out_dir;
-    *created = mkdir(out, 0755) == 0;
     struct stat st;
-    if (stat(out, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    *created = stat(out, &st) != 0;
+    if ((*created && sts_mkdir_p(out) != 0) || stat(out, &st) != 0 || !S_ISDIR(st.st_mode)) {
         snprintf(err, errlen, "cannot create output directory %.900s: %s", out,
                  errno ? strerror(errno) : "not a directory");
         return -1;
@@ -197,9 +197,12 @@ static void run_worker(const struct sts_opts *o, const struct sts_plugins *pl, c
     static char dir[4200];
     struct sts_opts c = *o;
     int n = o->workers;
-    npids = 0; /* the parent's list and handler are not the worker's */
+    npids = 0; /* the parent's list, handler and signal mask are not the worker's */
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGTERM); /* the parent gone: stop, resumable */
     if (getppid() != parent)
@@ -269,8 +272,12 @@ static int wait_all(const struct sts_opts *o, const char *wdir, double t0)
         if (p < 0 && errno != EINTR)
             break;
         if (p <= 0) {
-            struct timespec ts = {0, 200 * 1000 * 1000};
-            nanosleep(&ts, NULL);
+            /* SIGCHLD is blocked: wait for it (a worker ended), a signal, or a second */
+            sigset_t chld;
+            struct timespec ts = {1, 0};
+            sigemptyset(&chld);
+            sigaddset(&chld, SIGCHLD);
+            sigtimedwait(&chld, NULL, &ts);
             if (progress && sts_now() >= next) {
                 long long r = records_so_far(wdir, npids);
                 fprintf(stderr, "stsscan: %d workers: %lld records, %.0f/s\n", npids, r,
@@ -287,7 +294,7 @@ static int wait_all(const struct sts_opts *o, const char *wdir, double t0)
         pids[w] = 0;
         left--;
         int code = WIFEXITED(st) ? WEXITSTATUS(st) : STS_EXIT_FAILED;
-        if (WIFSIGNALED(st))
+        if (WIFSIGNALED(st) && !signalled) /* not the signal passed on by the parent */
             fprintf(stderr, "stsscan: worker %d was killed by signal %d\n", w + 1, WTERMSIG(st));
         if (code != 0 && rc == 0 && !signalled)
             on_signal(SIGTERM);
@@ -312,6 +319,10 @@ int sts_scan_workers(struct sts_opts *o, const struct sts_plugins *pl)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, NULL);
     pid_t self = getpid();
     fflush(NULL);
     for (int w = 1; w <= o->workers; w++) {

@@ -22,6 +22,8 @@ import sys
 
 RATIOS = ("stsscan_vs_mta_sts_query", "stsscan_vs_mailauth", "dns_vs_dnsperf",
           "policy_vs_curl", "smtp_vs_s_client")
+# the same stage comparisons with `stsscan scan --workers W` (bench/run --workers)
+RATIOS_WORKERS = ("dns_vs_dnsperf_workers", "policy_vs_curl_workers", "smtp_vs_s_client_workers")
 
 
 def load_lines(path):
@@ -50,7 +52,7 @@ def cmd_run(a):
 
 
 def cmd_ratio(a):
-    if a.name not in RATIOS:
+    if a.name not in RATIOS + RATIOS_WORKERS:
         sys.exit("results.py: unknown ratio %s" % a.name)
     num, den = float(a.num), float(a.den)
     with open(os.path.join(a.work, "ratios.ndjson"), "a") as f:
@@ -98,7 +100,9 @@ def table(res):
     lines.append("")
     targets = {"stsscan_vs_mta_sts_query": ">= 100", "stsscan_vs_mailauth": "> 1",
                "dns_vs_dnsperf": ">= 0.9", "policy_vs_curl": ">= 1.5", "smtp_vs_s_client": ">= 3"}
-    for k in RATIOS:
+    for k in RATIOS_WORKERS:
+        targets[k] = targets[k[:-len("_workers")]]
+    for k in RATIOS + tuple(k for k in RATIOS_WORKERS if k in res["ratios"]):
         lines.append("ratio %-26s %8s   (target %s)" % (k, fmt(res["ratios"].get(k), 2), targets[k]))
     ag = res["agreement"]
     if ag is None:
