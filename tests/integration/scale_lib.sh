@@ -1,6 +1,7 @@
-# Shared by the scale-out tests (tests/integration/merge.sh, tests/slurm/slurm_cluster.sh):
-# the lab they scan, the input list and the scanner options of both the sharded and the
-# single-process scan. Source it after setting REPO and RUN (the lab run dir).
+# Shared by the scale-out tests (tests/integration/merge.sh, workers.sh,
+# tests/slurm/slurm_cluster.sh): the lab they scan, the input list and the scanner options of
+# both the sharded and the single-process scan, and the ok/bad bookkeeping. Source it after
+# setting REPO and RUN (the lab run dir).
 # shellcheck shell=bash disable=SC2034,SC2054  # variables for the sourcing scripts; a comma list is one argument
 
 LAB=$REPO/tests/lab/lab
@@ -44,4 +45,29 @@ make_input() {
     printf '%s\n' "bad..name.test" "-leading-hyphen.test" "under_score .test" "   " \
       "$(printf 'x%.0s' $(seq 1 70)).test" "# a comment"
   } >"$1"
+}
+
+# ok/bad lines counted in $fails; scans started in the background go into pids, which
+# scale_cleanup (the exit trap of merge.sh and workers.sh) kills before releasing the lab.
+fails=0
+ok() { echo "ok   $*"; }
+bad() { echo "FAIL $*"; fails=$((fails + 1)); }
+pids=()
+scale_cleanup() {
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  lab_release
+}
+
+# scale_begin STSSCAN LAB_RUN_DIR WORK_DIR (the arguments of merge.sh and workers.sh): sets
+# STSSCAN, RUN, WORK (made empty), the exit trap, the lab, and the input list $IN.
+scale_begin() {
+  STSSCAN=$(readlink -f "$1")
+  RUN=$(readlink -m "$2")
+  WORK=$(readlink -m "$3")
+  trap scale_cleanup EXIT
+  rm -rf "$WORK"
+  mkdir -p "$WORK"
+  lab_ensure
+  IN=$WORK/input.txt
+  make_input "$IN"
 }

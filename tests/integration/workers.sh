@@ -5,29 +5,10 @@
 # it; what cannot be split is refused with exit 2 before anything is written.
 #   workers.sh STSSCAN LAB_RUN_DIR WORK_DIR
 set -euo pipefail
-STSSCAN=$(readlink -f "$1")
-RUN=$(readlink -m "$2")
-WORK=$(readlink -m "$3")
 REPO=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 # shellcheck source=tests/integration/scale_lib.sh
 . "$REPO/tests/integration/scale_lib.sh"
-
-fails=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fails=$((fails + 1)); }
-
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  lab_release
-}
-trap cleanup EXIT
-
-rm -rf "$WORK"
-mkdir -p "$WORK"
-lab_ensure
-IN=$WORK/input.txt
-make_input "$IN"
+scale_begin "$@"
 PERIP=(--policy-per-ip 3 --smtp-per-ip 3)
 
 "$STSSCAN" scan "${SCAN_ARGS[@]}" "${PERIP[@]}" -o "$WORK/single" "$IN" 2>"$WORK/single.log" & pids+=($!)
