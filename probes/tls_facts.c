@@ -40,7 +40,9 @@ void sts_tls_facts_cert(X509 *leaf, const char *host, time_t now, struct sts_tls
      * most MTAs and browsers do not. Strict: no partial wildcards; lax: allowed. */
     f->name_match =
         host && X509_check_host(leaf, host, 0, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL) == 1;
-    f->name_match_lax = host && X509_check_host(leaf, host, 0, 0, NULL) == 1;
+    /* the lax rules only add partial wildcards: a strict match is a lax one */
+    f->name_match_lax =
+        f->name_match || (host && X509_check_host(leaf, host, 0, 0, NULL) == 1);
     f->subject = name_oneline(X509_get_subject_name(leaf));
     f->issuer = name_oneline(X509_get_issuer_name(leaf));
     f->not_before = asn1_unix(X509_get0_notBefore(leaf));
