@@ -51,3 +51,12 @@ bool sts_shard_mine(unsigned k, unsigned n, const void *key, size_t len)
 {
     return n == 0 || sts_shard_of(key, len, n) == k;
 }
+
+void sts_shard_part(unsigned k, unsigned n, unsigned w, unsigned parts, unsigned *k2,
+                    unsigned *n2)
+{
+    if (n == 0)
+        k = n = 1;
+    *k2 = k + n * (w - 1);
+    *n2 = n * parts;
+}

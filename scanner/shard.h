@@ -30,4 +30,11 @@ unsigned sts_shard_of(const void *key, size_t len, unsigned n);
 /* Whether key belongs to shard k of n; always true when n == 0 (no --shard). */
 bool sts_shard_mine(unsigned k, unsigned n, const void *key, size_t len);
 
+/* Part w (1..parts) of shard k of n (n == 0: the whole list) as a shard of its
+ * own: *k2 of *n2 = k + n(w-1) of n*parts. Since n divides n*parts, a key in
+ * it is in shard k of n, and the parts w = 1..parts are disjoint and together
+ * are exactly shard k of n (`stsscan scan --workers`). */
+void sts_shard_part(unsigned k, unsigned n, unsigned w, unsigned parts, unsigned *k2,
+                    unsigned *n2);
+
 #endif

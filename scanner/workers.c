@@ -18,6 +18,7 @@
 #include "opts.h"
 #include "resume.h"
 #include "scan.h"
+#include "shard.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -212,9 +213,7 @@ static void run_worker(const struct sts_opts *o, const struct sts_plugins *pl, c
         fprintf(stderr, "stsscan: worker %d: cannot create %s: %s\n", w, dir, strerror(errno));
         _exit(STS_EXIT_FAILED);
     }
-    unsigned k = o->shard_n ? o->shard_k : 1, m = o->shard_n ? o->shard_n : 1;
-    c.shard_k = k + m * (unsigned)(w - 1);
-    c.shard_n = m * (unsigned)n;
+    sts_shard_part(o->shard_k, o->shard_n, (unsigned)w, (unsigned)n, &c.shard_k, &c.shard_n);
     c.workers = 1;
     c.out_dir = dir;
     c.progress = 0;

@@ -133,6 +133,31 @@ static void test_balance(void **state)
     }
 }
 
+/* --workers: part w of shard k/n is a shard of n*parts inside shard k/n; the
+ * parts are disjoint and cover it, for every key */
+static void test_parts(void **state)
+{
+    (void)state;
+    char name[64];
+    for (unsigned n = 0; n <= 5; n++)
+        for (unsigned k = n ? 1 : 0; k <= n; k++)
+            for (unsigned parts = 1; parts <= 4; parts++) {
+                unsigned k2[4], n2[4];
+                for (unsigned w = 1; w <= parts; w++) {
+                    sts_shard_part(k, n, w, parts, &k2[w - 1], &n2[w - 1]);
+                    assert_int_equal(n2[w - 1], (n ? n : 1) * parts);
+                    assert_true(k2[w - 1] >= 1 && k2[w - 1] <= n2[w - 1]);
+                }
+                for (int i = 0; i < 3000; i++) {
+                    int len = snprintf(name, sizeof name, "d%d-%u.example", i, n * 7 + parts);
+                    int in = 0;
+                    for (unsigned w = 0; w < parts; w++)
+                        in += sts_shard_mine(k2[w], n2[w], name, (size_t)len);
+                    assert_int_equal(in, sts_shard_mine(k, n, name, (size_t)len) ? 1 : 0);
+                }
+            }
+}
+
 static void test_inhash(void **state)
 {
     (void)state;
@@ -171,7 +196,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse),          cmocka_unit_test(test_vectors),
         cmocka_unit_test(test_normalised_key), cmocka_unit_test(test_balance),
-        cmocka_unit_test(test_inhash),
+        cmocka_unit_test(test_inhash),         cmocka_unit_test(test_parts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
