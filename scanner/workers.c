@@ -101,6 +101,22 @@ static int rm_tree(const char *dir)
     return nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0 && errno != ENOENT ? -1 : 0;
 }
 
+/* The merged scan's files in out (not workers/). */
+static int remove_outputs(const char *out, const char *why, char *err, size_t errlen)
+{
+    static const char *const outputs[] = {"results.ndjson", "domains.csv", "mx.csv",
+                                          "mx_hosts.csv",   "run.json",    "run.json.tmp"};
+    for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++) {
+        char p[4200];
+        snprintf(p, sizeof p, "%.4000s/%.64s", out, outputs[i]);
+        if (unlink(p) != 0 && errno != ENOENT) {
+            snprintf(err, errlen, "%s: %.900s: %s", why, p, strerror(errno));
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* How many workers the interrupted scan in wdir had: its worker directories
  * are 1..N, and a worker's run.json has shard K + M(w-1) of M*N. 0: none. */
 static int workers_then(const struct sts_opts *o, const char *wdir)
@@ -131,8 +147,6 @@ static int workers_then(const struct sts_opts *o, const char *wdir)
 static int prepare(const struct sts_opts *o, const char *wdir, bool *created, char *err,
                    size_t errlen)
 {
-    static const char *const outputs[] = {"results.ndjson", "domains.csv", "mx.csv",
-                                          "mx_hosts.csv",   "run.json",    "run.json.tmp"};
     const char *out = o->out_dir;
     struct stat st;
     *created = stat(out, &st) != 0;
@@ -144,8 +158,8 @@ static int prepare(const struct sts_opts *o, const char *wdir, bool *created, ch
     if (o->resume) {
         if (stat(wdir, &st) == 0) {
             int then = workers_then(o, wdir);
-            if (then == o->workers)
-                return 0;
+            if (then == o->workers) /* merged files beside workers/: a merge cut short */
+                return remove_outputs(out, "--resume", err, errlen);
             snprintf(err, errlen, then > 0 ? "--resume: %.900s holds the workers of a scan with "
                                              "--workers %d: resume with the same --workers"
                                            : "--resume: %.900s holds no worker of this scan",
@@ -159,14 +173,8 @@ static int prepare(const struct sts_opts *o, const char *wdir, bool *created, ch
         return -1;
     }
     if (o->force) {
-        for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++) {
-            char p[4200];
-            snprintf(p, sizeof p, "%.4000s/%.64s", out, outputs[i]);
-            if (unlink(p) != 0 && errno != ENOENT) {
-                snprintf(err, errlen, "--force: %.900s: %s", p, strerror(errno));
-                return -1;
-            }
-        }
+        if (remove_outputs(out, "--force", err, errlen) < 0)
+            return -1;
         if (rm_tree(wdir) < 0) {
             snprintf(err, errlen, "--force: cannot remove %.900s: %s", wdir, strerror(errno));
             return -1;

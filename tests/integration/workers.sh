@@ -75,6 +75,8 @@ if [ "$rc" = 130 ] && [ -d "$WORK/int/workers/1" ] && [ -d "$WORK/int/workers/2"
     grep -q "same --workers" "$WORK/int3.log" && ok "--resume with --workers 3 refused" ||
       bad "--resume with --workers 3: $(cat "$WORK/int3.log")"
   fi
+  # as if a merge had been cut short (the parent killed): a torn merged file beside workers/
+  printf '{"torn' >"$WORK/int/results.ndjson"
   if "$STSSCAN" scan "${SCAN_ARGS[@]}" "${PERIP[@]}" --workers 2 --resume -o "$WORK/int" "$IN" 2>"$WORK/int2.log"; then
     python3 "$COMPARE" --ignore-run-counts "$WORK/single" "$WORK/int" &&
       ok "interrupted + --resume == one process (run.json counts: the last invocation's)" ||
