@@ -372,6 +372,7 @@ int sts_scan_workers(struct sts_opts *o, const struct sts_plugins *pl)
             snprintf(dirs[w], 4300, "%.4200s/%d", wdir, w + 1);
     }
     struct sts_merge_as as = {b.data, sha, WORKERS_DIR};
+    long long records = records_so_far(wdir, o->workers);
     double m0 = sts_now();
     int mrc = b.oom ? STS_MERGE_IOERR
                     : sts_merge_dirs((const char *const *)dirs, o->workers, o->out_dir, &as,
@@ -387,8 +388,10 @@ int sts_scan_workers(struct sts_opts *o, const struct sts_plugins *pl)
     }
     if (rm_tree(wdir) < 0)
         fprintf(stderr, "stsscan: note: cannot remove %s: %s\n", wdir, strerror(errno));
-    fprintf(stderr, "stsscan: %d workers merged into %s in %.1fs (%.1fs in all)\n", o->workers,
-            o->out_dir, sts_now() - m0, sts_now() - t0);
+    double all = sts_now() - t0;
+    fprintf(stderr, "stsscan: done: %lld records by %d workers in %.1fs, %.0f domains/s (the "
+            "merge into %s took %.1fs)\n", records, o->workers, all, all > 0 ? records / all : 0.0,
+            o->out_dir, sts_now() - m0);
     return 0;
 
 usage:
