@@ -7,8 +7,9 @@
 
 #include "opts.h"
 
+#include "../util/dir.h"
+
 #include <errno.h>
-#include <dirent.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdbool.h>
@@ -386,18 +387,12 @@ static int prepare_out(const char *out, const char *skip, bool *created, char *e
         *created = true;
         return 0;
     }
-    DIR *d = S_ISDIR(st.st_mode) ? opendir(out) : NULL;
-    if (!d) {
+    int has = S_ISDIR(st.st_mode) ? sts_dir_has_entries(out, skip) : -1;
+    if (has < 0) {
         snprintf(err, errlen, "%s exists and is not a directory we can read", out);
         return -1;
     }
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
-            !(skip && strcmp(e->d_name, skip) == 0))
-            break;
-    closedir(d);
-    if (e) {
+    if (has) {
         snprintf(err, errlen,
                  "%s is not empty: refusing to write into it (the merge never "
                  "overwrites; give a new directory)",
@@ -407,17 +402,27 @@ static int prepare_out(const char *out, const char *skip, bool *created, char *e
     return 0;
 }
 
-static const char *const out_files[] = {"results.ndjson", "domains.csv",  "mx.csv",
-                                        "mx_hosts.csv",   "run.json.tmp", "run.json"};
+int sts_merge_unlink_outputs(const char *out, char *err, size_t errlen)
+{
+    static const char *const out_files[] = {"results.ndjson", "domains.csv",  "mx.csv",
+                                            "mx_hosts.csv",   "run.json.tmp", "run.json"};
+    char p[4096];
+    int rc = 0;
+    for (size_t i = 0; i < sizeof out_files / sizeof out_files[0]; i++) {
+        snprintf(p, sizeof p, "%s/%s", out, out_files[i]);
+        if (unlink(p) != 0 && errno != ENOENT && rc == 0) {
+            snprintf(err, errlen, "%s: %s", p, strerror(errno));
+            rc = -1;
+        }
+    }
+    return rc;
+}
 
 /* A failed merge leaves nothing that looks like a scan. */
 static void undo(const char *out, bool created)
 {
-    char p[4096];
-    for (size_t i = 0; i < sizeof out_files / sizeof out_files[0]; i++) {
-        snprintf(p, sizeof p, "%s/%s", out, out_files[i]);
-        unlink(p);
-    }
+    char ignored[64];
+    sts_merge_unlink_outputs(out, ignored, sizeof ignored);
     if (created)
         rmdir(out);
 }

@@ -53,6 +53,11 @@ int sts_merge_lines(const char *out, const char *name, const struct sts_merge_sh
 int sts_merge_mx_hosts(const char *out, const struct sts_merge_shard *sh, int n, uint64_t *unique,
                        char *err, size_t errlen);
 
+/* Remove the files a merge writes into out (those that are there): 0, or -1
+ * with the first that could not be removed in err. `scan --workers` uses it
+ * for --force, and for a merge cut short. */
+int sts_merge_unlink_outputs(const char *out, char *err, size_t errlen);
+
 /* Whether DIR/name exists (regular file). */
 int sts_merge_has(const char *dir, const char *name);
 

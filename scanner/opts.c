@@ -211,6 +211,10 @@ int sts_opts_parse(struct sts_opts *o, int argc, char **argv)
         fprintf(stderr, "stsscan: one input file at most (got '%s' too)\n", argv[optind]);
         return -1;
     }
+    if (o->resume && o->force) {
+        fprintf(stderr, "stsscan: --resume continues a scan, --force overwrites it: give one\n");
+        return -1;
+    }
     return 0;
 }
 

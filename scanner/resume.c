@@ -1,7 +1,6 @@
 /* The output directory before a scan: fresh, refused, --force, --resume (resume.h). */
 #include "resume.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 
 #include "../util/clock.h"
+#include "../util/dir.h"
 #include "inhash.h"
 
 struct sts_resume {
@@ -318,10 +318,6 @@ int sts_outdir_prepare(struct sts_ctx *ctx, char *err, size_t errlen)
 {
     const struct sts_opts *o = ctx->opts;
     sts_options_sha256(o, ctx->options_sha256);
-    if (o->resume && o->force) {
-        snprintf(err, errlen, "--resume continues a scan, --force overwrites it: give one");
-        return -1;
-    }
     if (sts_opts_to_stdout(o)) {
         if (o->resume || o->force) {
             snprintf(err, errlen, "--resume and --force need an output directory, not -o -");
@@ -329,13 +325,7 @@ int sts_outdir_prepare(struct sts_ctx *ctx, char *err, size_t errlen)
         }
         return 0;
     }
-    DIR *d = opendir(o->out_dir);
-    bool empty = true;
-    for (struct dirent *e; d && (e = readdir(d));)
-        empty = empty && (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0);
-    if (d)
-        closedir(d);
-    if (empty) {
+    if (sts_dir_has_entries(o->out_dir, NULL) <= 0) { /* empty, or not there yet */
         if (!o->resume)
             return 0;
         snprintf(err, errlen, "--resume: %s holds no scan to continue", o->out_dir);
@@ -344,8 +334,7 @@ int sts_outdir_prepare(struct sts_ctx *ctx, char *err, size_t errlen)
     if (o->force)
         return remove_outputs(ctx, err, errlen);
     if (!o->resume) {
-        snprintf(err, errlen, "%s is not empty: continue the scan there with --resume, overwrite "
-                 "its outputs with --force, or choose another --out", o->out_dir);
+        snprintf(err, errlen, STS_OUT_NOT_EMPTY, o->out_dir);
         return -1;
     }
     return resume(ctx, err, errlen);

@@ -36,4 +36,10 @@ void sts_resume_free(struct sts_resume *r);
 /* Hex SHA-256 of the identity options (sts_opts_json(o, true)). */
 void sts_options_sha256(const struct sts_opts *o, char hex[65]);
 
+/* The refusal of a non-empty --out without --resume or --force (one process
+ * and `--workers` alike); %s is the directory. */
+#define STS_OUT_NOT_EMPTY                                                                          \
+    "%s is not empty: continue the scan there with --resume, overwrite its outputs with "         \
+    "--force, or choose another --out"
+
 #endif

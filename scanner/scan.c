@@ -30,6 +30,8 @@
 #include "shard.h"
 #include "workers.h"
 
+#include "../util/dir.h"
+
 struct scan {
     struct sts_ctx ctx; /* first: sts_job_stage_done finds the scan from the ctx */
     struct sts_reader *reader;
@@ -301,20 +303,6 @@ static void finish_scan(struct scan *s)
         fprintf(stderr, "stsscan: error: %s\n", ctx->fatal_msg);
     /* a pending stdin read (blocked in the thread pool) must not hold the loop */
     uv_stop(ctx->loop);
-}
-
-int sts_mkdir_p(const char *dir)
-{
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s", dir);
-    for (char *p = tmp + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    return mkdir(tmp, 0755) != 0 && errno != EEXIST ? -1 : 0;
 }
 
 /* --probes: the registry's probes named in list, in pipeline order, each with

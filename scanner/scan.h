@@ -8,7 +8,4 @@
  * o->probes is rewritten to the canonical pipeline-order list. */
 int sts_scan_run(struct sts_opts *o, const struct sts_plugins *pl);
 
-/* mkdir -p (mode 0755): 0, or -1 with errno. */
-int sts_mkdir_p(const char *dir);
-
 #endif

@@ -20,7 +20,6 @@
 #include "scan.h"
 #include "shard.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -38,6 +37,7 @@
 
 #include "../util/buf.h"
 #include "../util/clock.h"
+#include "../util/dir.h"
 #include "../util/jsonw.h"
 
 #define WORKERS_DIR "workers" /* under OUT, while the workers run */
@@ -71,8 +71,6 @@ static int check(const struct sts_opts *o, char *err, size_t errlen)
                  "merged there), not -o -");
     else if (strcmp(o->input, "-") == 0)
         snprintf(err, errlen, "--workers needs the input as a file: every worker reads the list");
-    else if (o->resume && o->force)
-        snprintf(err, errlen, "--resume continues a scan, --force overwrites it: give one");
     else if (o->policy_per_ip < n || o->smtp_per_ip < n)
         snprintf(err, errlen, "--workers %d splits --policy-per-ip (%d) and --smtp-per-ip (%d) "
                  "among the workers, so each must be at least %d: raise them or use fewer "
@@ -104,17 +102,11 @@ static int rm_tree(const char *dir)
 /* The merged scan's files in out (not workers/). */
 static int remove_outputs(const char *out, const char *why, char *err, size_t errlen)
 {
-    static const char *const outputs[] = {"results.ndjson", "domains.csv", "mx.csv",
-                                          "mx_hosts.csv",   "run.json",    "run.json.tmp"};
-    for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++) {
-        char p[4200];
-        snprintf(p, sizeof p, "%.4000s/%.64s", out, outputs[i]);
-        if (unlink(p) != 0 && errno != ENOENT) {
-            snprintf(err, errlen, "%s: %.900s: %s", why, p, strerror(errno));
-            return -1;
-        }
-    }
-    return 0;
+    char e[1024];
+    if (sts_merge_unlink_outputs(out, e, sizeof e) == 0)
+        return 0;
+    snprintf(err, errlen, "%s: %.900s", why, e);
+    return -1;
 }
 
 /* How many workers the interrupted scan in wdir had: its worker directories
@@ -180,16 +172,8 @@ static int prepare(const struct sts_opts *o, const char *wdir, bool *created, ch
             return -1;
         }
     }
-    DIR *d = opendir(out);
-    struct dirent *e = NULL;
-    while (d && (e = readdir(d)))
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-            break;
-    if (d)
-        closedir(d);
-    if (e) {
-        snprintf(err, errlen, "%.900s is not empty: continue the scan there with --resume, overwrite "
-                 "its outputs with --force, or choose another --out", out);
+    if (sts_dir_has_entries(out, NULL) > 0) {
+        snprintf(err, errlen, STS_OUT_NOT_EMPTY, out);
         return -1;
     }
     if (mkdir(wdir, 0755) != 0) {
