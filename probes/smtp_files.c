@@ -230,18 +230,18 @@ const struct sts_table_def sts_smtp_tables[] = {
     {NULL, NULL, NULL, 0},
 };
 
-/* ---- --resume: one mx_hosts.csv row per address, as in an uninterrupted scan ---- */
+/* ---- --resume: one mx_hosts.csv row per address, as in an uninterrupted scan ----
+ * An address is known by its row's first three cells (host, ip, port) exactly
+ * as they are written: quoted and escaped, so a host holding a backslash or
+ * starting with '-' reads back other than its text. The rows read back and a
+ * new session's cells are compared in that one form. */
+
+#define KEY_COLS 3
 
 struct seen {
     struct sts_hnode node;
-    char key[]; /* "host ip port" */
+    char key[]; /* "host","ip","port" as in the file */
 };
-
-static uint64_t seen_key(char *out, size_t n, const char *host, const char *ip, unsigned port)
-{
-    snprintf(out, n, "%s %s %u", host, ip, port);
-    return sts_hash_str(out);
-}
 
 static bool seen_has(const struct sts_smtp_state *st, const char *key, uint64_t h)
 {
@@ -252,31 +252,26 @@ static bool seen_has(const struct sts_smtp_state *st, const char *key, uint64_t 
     return false;
 }
 
-/* The first three cells of a row we wrote ("host","ip","port",...): quoted,
- * "" for a quote, the text already escaped, so no newline inside. */
-static int first_cells(const char *row, char cell[3][300])
+/* The length of a row's first KEY_COLS cells as we write them ("a","b","c":
+ * quoted, "" for a quote, no newline inside), or 0 if it does not start so. */
+static size_t key_len(const char *row)
 {
     const char *p = row;
-    for (int c = 0; c < 3; c++) {
-        size_t k = 0;
-        if (*p++ != '"')
-            return -1;
-        for (; *p && !(p[0] == '"' && p[1] != '"'); p++) {
+    for (int c = 0; c < KEY_COLS; c++) {
+        if ((c && *p++ != ',') || *p++ != '"')
+            return 0;
+        for (; *p && !(p[0] == '"' && p[1] != '"'); p++)
             if (p[0] == '"')
                 p++;
-            if (k < 299)
-                cell[c][k++] = *p;
-        }
-        cell[c][k] = '\0';
-        if (*p++ != '"' || (c < 2 && *p++ != ','))
-            return -1;
+        if (*p++ != '"')
+            return 0;
     }
-    return 0;
+    return (size_t)(p - row);
 }
 
 static int load_seen(struct sts_smtp_state *st, const char *dir, char *err, size_t errlen)
 {
-    char path[4096], cell[3][300], key[1024];
+    char path[4096];
     snprintf(path, sizeof path, "%s/mx_hosts.csv", dir);
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -286,14 +281,15 @@ static int load_seen(struct sts_smtp_state *st, const char *dir, char *err, size
     bool header = true;
     int rc = sts_htab_init(&st->seen, 4096);
     while (rc == 0 && getline(&line, &cap, f) > 0) {
-        if (header || first_cells(line, cell) < 0) {
-            header = false;
+        size_t len = header ? 0 : key_len(line);
+        header = false;
+        if (len == 0)
             continue;
-        }
-        uint64_t h = seen_key(key, sizeof key, cell[0], cell[1], (unsigned)atoi(cell[2]));
-        struct seen *s = seen_has(st, key, h) ? NULL : malloc(sizeof *s + strlen(key) + 1);
+        line[len] = '\0';
+        uint64_t h = sts_hash_str(line);
+        struct seen *s = seen_has(st, line, h) ? NULL : malloc(sizeof *s + len + 1);
         if (s) {
-            strcpy(s->key, key);
+            memcpy(s->key, line, len + 1);
             sts_htab_insert(&st->seen, &s->node, h);
         }
     }
@@ -314,6 +310,7 @@ int sts_smtp_files_open(struct sts_smtp_state *st, const struct sts_opts *o, cha
 {
     if (o->resume && load_seen(st, o->out_dir, err, errlen) < 0)
         return -1;
+    st->csv_raw = (sts_table_flags(o) & STS_TABLE_RAW) != 0;
     if (sts_opts_to_stdout(o))
         return 0; /* -o -: no files besides the NDJSON stream */
     st->mx_csv = sts_table_open(o->out_dir, "mx.csv", mx_cols, sizeof mx_cols / sizeof mx_cols[0],
@@ -365,9 +362,21 @@ void sts_smtp_on_final(void *state, const struct sts_smtp_conn *c)
 {
     struct sts_smtp_state *st = state;
     struct host_row row = {{c}};
-    char key[1024];
-    if (st->seen.b && seen_has(st, key, seen_key(key, sizeof key, c->host, c->ip, c->port)))
-        return; /* probed before the interruption: that row stands */
+    if (st->seen.b) { /* --resume: probed before the interruption, that row stands */
+        struct sts_buf key, cell;
+        sts_buf_init(&key);
+        sts_buf_init(&cell);
+        sts_table_render(&key, &cell, host_cols, KEY_COLS, st->csv_raw, &row);
+        bool seen = !key.oom && key.len >= 2;
+        if (seen) {
+            key.data[key.len -= 2] = '\0'; /* the CRLF */
+            seen = seen_has(st, key.data, sts_hash_str(key.data));
+        }
+        sts_buf_free(&key);
+        sts_buf_free(&cell);
+        if (seen)
+            return;
+    }
     if (st->mx_hosts_csv) /* written with the next batch of records */
         sts_table_add(st->mx_hosts_csv, &row);
 }

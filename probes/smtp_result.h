@@ -57,6 +57,7 @@ struct sts_smtp_state {
     struct sts_smtp_cache *cache;
     SSL_CTX *ssl;
     struct sts_table *mx_csv, *mx_hosts_csv;
+    bool csv_raw;                 /* --csv-raw: how mx_hosts.csv cells are written (seen) */
     struct sts_smtp_cache_stats final_stats; /* the cache's, kept when it is freed */
 };
 

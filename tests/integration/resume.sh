@@ -3,6 +3,7 @@
 # end every input line has exactly one record in results.ndjson and one row in domains.csv,
 # mx.csv holds each (line, MX, IP) once, run.json says completed and lists the resumptions,
 # and the records equal those of an uninterrupted scan (compare_scans.py: timings ignored).
+# A lost record whose session row stands: one mx_hosts.csv row per address after --resume.
 # Also: a non-empty --out is refused without --resume/--force, --force overwrites, and a
 # resume with another input or other options is refused (exit 2).
 #   resume.sh STSSCAN LAB_RUN_DIR
@@ -70,6 +71,22 @@ PY
 python3 "$HERE/../compare_scans.py" "$W/single" "$W/resumed" --ignore-run-counts ||
   fail "the resumed scan differs from the uninterrupted one"
 ok "resumed scan equals the uninterrupted one"
+
+# a session whose mx_hosts.csv row was written before a kill, its domain's record not: the
+# resumed scan probes the address again and must not list it twice. The hosts of
+# mx-escaped.test hold a backslash in their text (mail\032host, dot\046label), which the
+# CSV writes as \x5c: a row read back must still be known as the same address.
+echo "mx-escaped.test" >"$W/esc.txt"
+"$STSSCAN" scan "${ARGS[@]}" -o "$W/esc" "$W/esc.txt" 2>/dev/null || fail "scan of mx-escaped.test"
+rows=$(tail -n +2 "$W/esc/mx_hosts.csv" | wc -l)
+grep -q 'x5c032host' "$W/esc/mx_hosts.csv" || fail "mx_hosts.csv has no escaped host row"
+: >"$W/esc/results.ndjson" # the record lost, the session's row kept
+"$STSSCAN" scan "${ARGS[@]}" --resume -o "$W/esc" "$W/esc.txt" 2>/dev/null || fail "resume of mx-escaped.test"
+[ "$(wc -l <"$W/esc/results.ndjson")" = 1 ] || fail "mx-escaped.test not rescanned"
+[ "$(tail -n +2 "$W/esc/mx_hosts.csv" | wc -l)" = "$rows" ] &&
+  [ "$(tail -n +2 "$W/esc/mx_hosts.csv" | cut -d, -f1-3 | sort | uniq -d)" = "" ] ||
+  fail "mx_hosts.csv lists an address twice after --resume: $(cut -d, -f1-3 "$W/esc/mx_hosts.csv" | tr '\r\n' '  ')"
+ok "--resume keeps one mx_hosts.csv row per address, escaped host names included ($rows rows)"
 
 # refusals: exit 2, a clear message, nothing changed
 before=$(md5sum "$W/resumed/results.ndjson")
