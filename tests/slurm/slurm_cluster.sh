@@ -35,9 +35,29 @@ done
 if [ -z "$(ip -4 -o addr show scope global 2>/dev/null)" ]; then
   die "no non-loopback IPv4 address: Slurm cannot resolve 127.0.0.1 (AI_ADDRCONFIG). In a bare network namespace add one that is never used, e.g. a veth pair (or dummy0) holding a TEST-NET address: ip link add v0 type veth peer name v1 && ip addr add 192.0.2.1/32 dev v0 && ip link set v0 up"
 fi
-if dpkg-query -W -f='${Status}' stsscan 2>/dev/null | grep -q "install ok installed"; then
-  die "a package 'stsscan' is installed already; this test installs and removes its own (apt-get remove stsscan)"
+# What this test installs and starts is written down in STATE before it happens, so that a run
+# killed before its cleanup (a ctest timeout sends SIGKILL; a CI job or a session can end
+# mid-test) is cleaned up by the next run instead of failing it. A 'stsscan' package this test
+# did not install is never touched.
+STATE=${SLURM_TEST_STATE:-/var/lib/stsscan-test/slurm}
+mkdir -p "$STATE"
+pkg_installed() { dpkg-query -W -f='${Status}' stsscan 2>/dev/null | grep -q "install ok installed"; }
+if [ -s "$STATE/daemons" ]; then
+  while read -r p; do # session leaders of an earlier run's munged/slurmctld/slurmd
+    case "$(ps -o comm= -p "$p" 2>/dev/null)" in munged|slurmctld|slurmd|runuser) ;; *) continue ;; esac
+    say "stopping session $p, left running by an earlier run that was killed: $(pgrep -a -s "$p" | paste -sd';' -)"
+    kill -KILL -- "-$p" 2>/dev/null
+  done <"$STATE/daemons"
+  sleep 0.5
 fi
+rm -f "$STATE/daemons"
+if pkg_installed; then
+  [ -e "$STATE/package" ] ||
+    die "a package 'stsscan' is installed already; this test installs and removes its own (apt-get remove stsscan)"
+  say "removing the stsscan package an earlier run installed and could not remove (it was killed)"
+  apt-get -o DPkg::Lock::Timeout=300 remove -y -qq stsscan >/dev/null || die "could not remove the earlier run's stsscan package"
+fi
+rm -f "$STATE/package"
 
 PIDS=()        # daemons started here (each the leader of its own session)
 # a Slurm client call, bounded: without a controller they retry for minutes
@@ -50,16 +70,20 @@ cleanup() {
     sl scancel --full --quiet --user=root # our cluster only (SLURM_CONF)
     for _ in $(seq 1 50); do [ -z "$(sl squeue -h)" ] && break; sleep 0.2; done
   fi
-  local p
+  local p left=0
   for p in "${PIDS[@]}"; do kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null; done
   for p in "${PIDS[@]}"; do
     for _ in $(seq 1 100); do pgrep -s "$p" >/dev/null || break; sleep 0.1; done
     if pgrep -s "$p" >/dev/null; then kill -KILL -- "-$p" 2>/dev/null; sleep 0.3; fi
-    pgrep -s "$p" >/dev/null && { echo "slurm test: could not stop session $p: $(pgrep -a -s "$p")" >&2; rc=1; }
+    pgrep -s "$p" >/dev/null && { echo "slurm test: could not stop session $p: $(pgrep -a -s "$p")" >&2; rc=1; left=1; }
   done
+  [ "$left" = 1 ] || rm -f "$STATE/daemons"
   if [ "$INSTALLED" = 1 ]; then
-    apt-get -o DPkg::Lock::Timeout=300 remove -y -qq stsscan >/dev/null ||
-      { echo "slurm test: could not remove the stsscan package" >&2; rc=1; }
+    if apt-get -o DPkg::Lock::Timeout=300 remove -y -qq stsscan >/dev/null; then
+      rm -f "$STATE/package"
+    else
+      echo "slurm test: could not remove the stsscan package" >&2; rc=1
+    fi
   fi
   lab_release || rc=1
   exit "$rc"
@@ -80,6 +104,7 @@ for lib in libuv1 libc-ares2 libssl3 libcurl4 libjansson4; do
   grep -q "\b$lib\b" <<<"$depends" || die "Depends lacks $lib (dpkg-shlibdeps did not run?)"
 done
 INSTALLED=1
+echo "$deb" >"$STATE/package"
 apt-get -o DPkg::Lock::Timeout=300 install -y -qq "$deb" >"$W/pkg/apt.log" 2>&1 ||
   die "apt-get install $deb failed: $(tail -5 "$W/pkg/apt.log")"
 for f in /usr/bin/stsscan /usr/share/man/man1/stsscan.1 /usr/share/doc/stsscan/scaling.md \
@@ -100,6 +125,7 @@ setsid runuser -u munge -- munged --foreground --key-file "$W/munge/munge.key" \
   --socket "$W/munge/munge.sock" --pid-file "$W/munge/munged.pid" \
   --seed-file "$W/munge/munge.seed" --log-file "$W/munge/munged.log" </dev/null >/dev/null 2>&1 &
 PIDS+=($!)
+echo $! >>"$STATE/daemons"
 for _ in $(seq 1 50); do munge -S "$W/munge/munge.sock" -n 2>/dev/null | unmunge -S "$W/munge/munge.sock" >/dev/null 2>&1 && break; sleep 0.1; done
 munge -S "$W/munge/munge.sock" -n | unmunge -S "$W/munge/munge.sock" | grep -q "STATUS: *Success" ||
   die "munged does not answer: $(tail -5 "$W/munge/munged.log" 2>/dev/null)"
@@ -141,9 +167,11 @@ printf 'CgroupPlugin=autodetect\nIgnoreSystemd=yes\n' >"$W/slurm/cgroup.conf"
 setsid slurmctld -D -f "$SLURM_CONF" </dev/null >"$W/slurm/log/slurmctld.out" 2>&1 &
 CTLD=$!
 PIDS+=($!)
+echo $! >>"$STATE/daemons"
 setsid slurmd -D -f "$SLURM_CONF" </dev/null >"$W/slurm/log/slurmd.out" 2>&1 &
 SLURMD=$!
 PIDS+=($!)
+echo $! >>"$STATE/daemons"
 for _ in $(seq 1 60); do
   kill -0 "$CTLD" 2>/dev/null && kill -0 "$SLURMD" 2>/dev/null ||
     die "slurmctld or slurmd died: $(tail -n 3 "$W/slurm/log/slurmctld.log" "$W/slurm/log/slurmd.log" 2>&1)"
