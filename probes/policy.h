@@ -1,13 +1,14 @@
 /*
  * The policy stage: HTTPS GET https://mta-sts.<domain>/.well-known/mta-sts.txt
- * (RFC 8461 3.3) through libcurl on the libuv loop (curl_uv.h), addresses
- * from the DNS stage (CURLOPT_RESOLVE: no second resolver), then the grammar
+ * (RFC 8461 3.3) on the libuv loop (https_get.h), to the addresses the DNS
+ * stage found (there is no second resolver), then the grammar
  * (policy_parse.h), MX coverage (RFC 8461 4.1) and TXT/policy consistency.
  */
 #ifndef STSSCAN_POLICY_H
 #define STSSCAN_POLICY_H
 
 #include "dns_result.h"
+#include "https_get.h"
 #include "policy_http.h"
 #include "policy_parse.h"
 #include "tls_facts.h"
@@ -51,7 +52,7 @@ struct sts_policy_result {
     unsigned char *body;        /* raw body, at most STS_POLICY_BODY_MAX bytes */
     char sha256[65];            /* of the body, hex; "" when no body */
     char txt_id[STS_ID_KEEP + 1]; /* the TXT id seen in the same scan */
-    char *error_detail;         /* libcurl's error text, NULL if none */
+    char *error_detail;         /* what failed, in words (transport, TLS, HTTP); NULL if none */
 
     double queued_ms, connect_ms, tls_ms, ttfb_ms, total_ms; /* < 0: phase not reached */
 
@@ -78,14 +79,10 @@ void sts_policy_add_finding(struct sts_policy_result *p, sts_err e); /* once per
 void sts_policy_fail(struct sts_policy_result *p, enum sts_policy_status st, sts_err e);
 /* What a finished transfer saw, for sts_policy_classify. */
 struct sts_fetch_outcome {
-    int rc;                /* the CURLcode */
-    sts_err abort_reason;  /* our own abort (connect/TLS deadline, interrupted), or STS_OK */
-    bool too_large, hdr_too_large; /* our body / header caps stopped it */
-    bool tcp_up;           /* a socket was connected at the connect deadline */
-    bool starved;          /* a socket could not be opened for lack of descriptors */
-    bool whole_timeout;    /* --policy-timeout elapsed */
-    long os_errno;         /* CURLINFO_OS_ERRNO */
-    const char *errbuf;    /* curl's error text */
+    enum sts_https_end end;
+    enum sts_http1_err http_err; /* when end is STS_HTTPS_HTTP_ERROR */
+    sts_err abort_reason;  /* our own abort (interrupted, no descriptor), or STS_OK */
+    bool too_large;        /* our body cap stopped it (end STS_HTTPS_ABORTED) */
 };
 /* Map a finished transfer onto status + reason: the first layer that failed.
  * `internal` only for the scanner's own invariants; its own resources are

@@ -1,11 +1,9 @@
 /*
- * Judging a policy fetch (pure: no I/O): how the transfer ended (curl's code
- * and what the fetch saw), certificate validity (RFC 8461 3.3),
+ * Judging a policy fetch (pure: no I/O): how the transfer ended
+ * (https_get.h's outcome and what the fetch saw), certificate validity (RFC 8461 3.3),
  * content type and grammar (3.2), MX coverage (4.1) and TXT/policy
  * consistency (3.1, 3.3). Called by probes/policy.c once a transfer ended.
  */
-#include <curl/curl.h>
-#include <errno.h>
 #include <openssl/x509.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,15 +27,14 @@ void sts_policy_fail(struct sts_policy_result *p, enum sts_policy_status st, sts
 /* Map a finished transfer onto status + reason (the first layer that failed). */
 void sts_policy_classify(struct sts_policy_result *p, const struct sts_fetch_outcome *f)
 {
-    CURLcode rc = (CURLcode)f->rc;
     if (f->abort_reason != STS_OK) {
         bool to = f->abort_reason == STS_E_POLICY_CONNECT_TIMEOUT ||
                   f->abort_reason == STS_E_POLICY_TLS_TIMEOUT;
         sts_policy_fail(p, to ? STS_PST_TIMEOUT : STS_PST_ERROR, f->abort_reason);
         return;
     }
-    switch (rc) {
-    case CURLE_OK:
+    switch (f->end) {
+    case STS_HTTPS_OK:
         if (p->http_status == 200)
             p->status = STS_PST_OK; /* refined by evaluate_body */
         else if (p->http_status >= 300 && p->http_status < 400)
@@ -45,49 +42,44 @@ void sts_policy_classify(struct sts_policy_result *p, const struct sts_fetch_out
         else
             sts_policy_fail(p, STS_PST_HTTP_ERROR, STS_E_POLICY_HTTP_STATUS);
         return;
-    case CURLE_WRITE_ERROR:
-    case CURLE_FILESIZE_EXCEEDED:
-        if (f->too_large || rc == CURLE_FILESIZE_EXCEEDED)
+    case STS_HTTPS_ABORTED: /* one of our callbacks stopped the read */
+        if (f->too_large)
             sts_policy_fail(p, STS_PST_TOO_LARGE, STS_E_POLICY_TOO_LARGE);
-        else if (f->hdr_too_large)
-            sts_policy_fail(p, STS_PST_HTTP_ERROR, STS_E_POLICY_HEADERS_TOO_LARGE);
         else /* our body buffer could not grow */
             sts_policy_fail(p, STS_PST_ERROR, STS_E_LOCAL_RESOURCES);
         return;
-    case CURLE_OUT_OF_MEMORY:
-        /* curl 7.88 ends a header or status line longer than its 100 KB limit
-         * with "out of memory" (and no other text). Once the handshake is done
-         * and the response is arriving, that is the server's doing, not ours. */
-        if (p->tls_ms >= 0)
+    case STS_HTTPS_HTTP_ERROR:
+        if (f->http_err == STS_HTTP1_HDR_TOO_LARGE)
             sts_policy_fail(p, STS_PST_HTTP_ERROR, STS_E_POLICY_HEADERS_TOO_LARGE);
         else
-            sts_policy_fail(p, STS_PST_ERROR, STS_E_LOCAL_RESOURCES);
+            sts_policy_fail(p, STS_PST_HTTP_ERROR, STS_E_POLICY_HTTP_PROTOCOL);
         return;
-    case CURLE_OPERATION_TIMEDOUT:
-        /* curl 7.88 reports the TCP connect time only once TLS is up too, so
-         * whether TCP was up comes from our own check at the connect deadline */
-        if (f->whole_timeout || p->tls_ms >= 0)
-            sts_policy_fail(p, STS_PST_TIMEOUT, STS_E_POLICY_TIMEOUT);
-        else
-            sts_policy_fail(p, STS_PST_TIMEOUT, f->tcp_up ? STS_E_POLICY_TLS_TIMEOUT
-                                               : STS_E_POLICY_CONNECT_TIMEOUT);
+    case STS_HTTPS_TIMEOUT:
+        sts_policy_fail(p, STS_PST_TIMEOUT, STS_E_POLICY_TIMEOUT);
         return;
-    case CURLE_COULDNT_RESOLVE_HOST: /* our address list did not apply: a bug */
-    case CURLE_ABORTED_BY_CALLBACK:
-        sts_policy_fail(p, STS_PST_ERROR, f->abort_reason ? f->abort_reason : STS_E_INTERNAL);
+    case STS_HTTPS_CONNECT_TIMEOUT:
+        sts_policy_fail(p, STS_PST_TIMEOUT, STS_E_POLICY_CONNECT_TIMEOUT);
         return;
-    default:
-        break;
-    }
-    if (rc == CURLE_COULDNT_CONNECT && f->starved)
-        sts_policy_fail(p, STS_PST_ERROR, STS_E_LOCAL_RESOURCES);
-    else if (rc == CURLE_COULDNT_CONNECT)
-        sts_policy_fail(p, STS_PST_CONNECT_ERROR, f->os_errno == ECONNREFUSED ? STS_E_POLICY_CONNECT_REFUSED
-                                                             : STS_E_POLICY_CONNECT_FAILED);
-    else if (p->tls_ms < 0)
+    case STS_HTTPS_TLS_TIMEOUT:
+        sts_policy_fail(p, STS_PST_TIMEOUT, STS_E_POLICY_TLS_TIMEOUT);
+        return;
+    case STS_HTTPS_CONNECT_REFUSED:
+        sts_policy_fail(p, STS_PST_CONNECT_ERROR, STS_E_POLICY_CONNECT_REFUSED);
+        return;
+    case STS_HTTPS_CONNECT_FAILED:
+        sts_policy_fail(p, STS_PST_CONNECT_ERROR, STS_E_POLICY_CONNECT_FAILED);
+        return;
+    case STS_HTTPS_TLS_FAILED:
         sts_policy_fail(p, STS_PST_TLS_ERROR, STS_E_POLICY_TLS_FAILED);
-    else
-        sts_policy_fail(p, STS_PST_HTTP_ERROR, STS_E_POLICY_HTTP_PROTOCOL);
+        return;
+    case STS_HTTPS_LOCAL:
+        sts_policy_fail(p, STS_PST_ERROR, STS_E_LOCAL_RESOURCES);
+        return;
+    case STS_HTTPS_CANCELLED: /* only ever with an abort_reason */
+    default:
+        sts_policy_fail(p, STS_PST_ERROR, STS_E_INTERNAL);
+        return;
+    }
 }
 
 /* ---- consistency (RFC 8461 3.1 / 3.3) and completion ----------------------- */

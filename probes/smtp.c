@@ -224,7 +224,7 @@ static int smtp_init(struct sts_ctx *ctx, void **state, char *err, size_t errlen
     }
     *state = st;
     st->ctx = ctx;
-    st->ssl = sts_tls_client_ctx(o->ca_file, err, errlen);
+    st->ssl = sts_tls_client_ctx(o->ca_file, STS_TLS_MEASURE_ALL, err, errlen);
     if (!st->ssl || sts_smtp_files_open(st, o, err, errlen) < 0)
         return -1;
     struct sts_smtp_cache_opts co = {

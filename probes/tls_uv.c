@@ -15,6 +15,7 @@ struct sts_tls_uv {
     void *arg;
     int hs_done;
     int failed;
+    int closed; /* the peer's close_notify was reported */
 };
 
 struct wreq {
@@ -22,18 +23,28 @@ struct wreq {
     char data[];
 };
 
-SSL_CTX *sts_tls_client_ctx(const char *ca_file, char *err, size_t errlen)
+SSL_CTX *sts_tls_client_ctx(const char *ca_file, enum sts_tls_profile profile, char *err,
+                            size_t errlen)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     if (!ctx) {
         snprintf(err, errlen, "SSL_CTX_new failed");
         return NULL;
     }
-    /* Measure, do not judge: accept old versions and weak ciphers so that
-     * the record says what the server speaks (security level 0 is needed
-     * for TLS 1.0/1.1 in OpenSSL 3). */
-    SSL_CTX_set_security_level(ctx, 0);
-    SSL_CTX_set_min_proto_version(ctx, 0);
+    if (profile == STS_TLS_MEASURE_ALL) {
+        /* Measure, do not judge: accept old versions and weak ciphers so that
+         * the record says what the server speaks (security level 0 is needed
+         * for TLS 1.0/1.1 in OpenSSL 3). */
+        SSL_CTX_set_security_level(ctx, 0);
+        SSL_CTX_set_min_proto_version(ctx, 0);
+    } else {
+        static const unsigned char alpn[] = "\x08http/1.1";
+        if (SSL_CTX_set_alpn_protos(ctx, alpn, sizeof alpn - 1) != 0) {
+            snprintf(err, errlen, "SSL_CTX_set_alpn_protos failed");
+            SSL_CTX_free(ctx);
+            return NULL;
+        }
+    }
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
     int ok = ca_file ? SSL_CTX_load_verify_locations(ctx, ca_file, NULL)
                      : SSL_CTX_set_default_verify_paths(ctx);
@@ -143,8 +154,13 @@ static int step(struct sts_tls_uv *t)
             return -1;
         if (se == SSL_ERROR_WANT_READ || se == SSL_ERROR_WANT_WRITE)
             return 0;
-        if (se == SSL_ERROR_ZERO_RETURN) /* close_notify from the peer */
-            return 0;
+        if (se == SSL_ERROR_ZERO_RETURN) { /* close_notify from the peer */
+            if (!t->closed && t->on_data) {
+                t->closed = 1;
+                t->on_data(t->arg, NULL, 0);
+            }
+            return t->failed ? -1 : 0;
+        }
         reason(t, n, why, sizeof why);
         t->failed = 1;
         return -1;

@@ -20,15 +20,26 @@ struct sts_tls_uv;
 
 /* status 0: handshake complete; -1: failed, reason is OpenSSL's (or ours). */
 typedef void (*sts_tls_uv_hs_cb)(void *arg, int status, const char *reason);
+/* Decrypted application data; len 0 (data NULL) once, when the peer sent
+ * close_notify (RFC 8446 6.1: it will send no more; many servers then wait
+ * for ours before closing TCP, so this is the end of the stream). */
 typedef void (*sts_tls_uv_data_cb)(void *arg, const char *data, size_t len);
 
 /*
- * Client context for measurement: trust anchors from ca_file (PEM) or the
- * system store; every protocol version and cipher OpenSSL still has (so the
- * scan records what a server speaks rather than failing on it; the verdicts
- * judge it). NULL with a message on failure.
+ * A client context, one per stage and run: trust anchors from ca_file (PEM)
+ * or the system store, no session cache (every connection is to another
+ * host). NULL with a message on failure. The profile:
+ *  STS_TLS_MEASURE_ALL  every protocol version and cipher OpenSSL still has,
+ *                       so the scan records what an MX speaks rather than
+ *                       failing on it (the verdicts judge it): SMTP;
+ *  STS_TLS_HTTPS        what an HTTPS client (libcurl, a sending MTA's HTTP
+ *                       library) negotiates: the system's OpenSSL defaults
+ *                       (Debian: TLS 1.2+, security level 2) and ALPN
+ *                       http/1.1: the policy fetch (RFC 8461 3.3).
  */
-SSL_CTX *sts_tls_client_ctx(const char *ca_file, char *err, size_t errlen);
+enum sts_tls_profile { STS_TLS_MEASURE_ALL, STS_TLS_HTTPS };
+SSL_CTX *sts_tls_client_ctx(const char *ca_file, enum sts_tls_profile profile, char *err,
+                            size_t errlen);
 
 /* Start a client handshake on stream with SNI = sni (RFC 6066 3; a host
  * name, never an address). NULL on allocation failure. */

@@ -24,7 +24,7 @@ What is compared
 Volatile fields, removed before comparing (JSON keys at any depth and CSV columns):
   - timings: started, finished, elapsed_s, latency_ms, timings, timings_ms, probed_at, and
     every name ending in _ms (elapsed_ms, total_ms, queued_ms, ...);
-  - timings inside text: "after 30001 milliseconds" in curl's and OpenSSL's messages
+  - timings inside text: "after 30001 milliseconds" in the transport's and OpenSSL's messages
     (`error_detail`, `detail`) is compared as "after N milliseconds";
   - order-dependent bookkeeping: `dedup` (probed / joined / cached: which domain reached a
     shared (MX, IP) first) and `cached` (MX address answered from the run's cache). Both

@@ -7,6 +7,13 @@ Each config file is a JSON list of listeners {"listen": "127.0.x.y:PORT", "mode"
   https-stall    TLS handshake (certificate per SNI from certdir), then never an answer
   https-drip     valid response (policy from www/<sni>.txt) sent at 1 byte per second
   https-reset    read part of the ClientHello, then TCP RST (SO_LINGER 0)
+  HTTP/1.1 framings nginx does not produce for a static file (the policy from www/<host>.txt):
+  https-chunked  Transfer-Encoding: chunked, a chunk extension, small chunks across TLS
+                 records, a trailer field
+  https-close    no Content-Length: the body ends when the connection closes
+  https-continue an interim "100 Continue" response first, then the policy
+  https-badchunk chunked with a chunk size that is not hex (a protocol error)
+  https-short    Content-Length 100 more than the body, then close (a truncated response)
   smtp proxy in front of "upstream" (a real Postfix), the way middleboxes downgrade:
     garble                 250-STARTTLS -> 250-XXXXXXXA (same length: TCP sequence kept)
     strip                  the STARTTLS line removed from the EHLO reply
@@ -78,6 +85,47 @@ async def read_request(reader):
     return data
 
 
+def policy_for(cfg, req):
+    """The policy of the host named in the Host header (server_hostname is None on a
+    server-side SSL object, so SNI cannot be read back from it here)."""
+    sni = ""
+    for line in req.split(b"\r\n")[1:]:
+        k, _, v = line.partition(b":")
+        if k.strip().lower() == b"host":
+            sni = v.strip().split(b":")[0].decode("ascii", "replace")
+            break
+    if "/" in sni or sni.startswith("."):
+        sni = ""
+    try:
+        with open(os.path.join(cfg["www"], sni + ".txt"), "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
+HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+
+
+def framed(mode, body):
+    """The response of an https-<framing> mode, as the pieces it is written in."""
+    if mode == "https-chunked":
+        out = [HEAD + b"Transfer-Encoding: chunked\r\n\r\n"]
+        for i in range(0, len(body), 7):
+            part = body[i:i + 7]
+            out.append(b"%x%s\r\n%s\r\n" % (len(part), b";lab=1" if i == 0 else b"", part))
+        return out + [b"0\r\nX-Lab-Trailer: yes\r\n\r\n"]
+    if mode == "https-close":
+        return [HEAD + b"Connection: close\r\n\r\n", body]
+    if mode == "https-continue":
+        return [b"HTTP/1.1 100 Continue\r\n\r\n",
+                HEAD + b"Content-Length: %d\r\n\r\n" % len(body), body]
+    if mode == "https-badchunk":
+        return [HEAD + b"Transfer-Encoding: chunked\r\n\r\n", b"zz\r\n" + body + b"\r\n0\r\n\r\n"]
+    if mode == "https-short":
+        return [HEAD + b"Content-Length: %d\r\n\r\n" % (len(body) + 100), body]
+    raise ValueError("hostile: unknown https mode %s" % mode)
+
+
 def https_handler(mode, cfg):
     async def handle(reader, writer):
         try:
@@ -85,28 +133,19 @@ def https_handler(mode, cfg):
                 await read_request(reader)
                 await asyncio.sleep(600)
             elif mode == "https-drip":
-                req = await read_request(reader)
-                # the policy host from the Host header (server_hostname is None on a
-                # server-side SSL object, so SNI cannot be read back from it here)
-                sni = ""
-                for line in req.split(b"\r\n")[1:]:
-                    k, _, v = line.partition(b":")
-                    if k.strip().lower() == b"host":
-                        sni = v.strip().split(b":")[0].decode("ascii", "replace")
-                        break
-                if "/" in sni or sni.startswith("."):
-                    sni = ""
-                try:
-                    with open(os.path.join(cfg["www"], sni + ".txt"), "rb") as f:
-                        body = f.read()
-                except OSError:
-                    body = b""
+                body = policy_for(cfg, await read_request(reader))
                 resp = (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n"
                         b"Connection: close\r\n\r\n" % len(body)) + body
                 for i in range(len(resp)):
                     writer.write(resp[i:i + 1])
                     await writer.drain()
                     await asyncio.sleep(1)
+            else:
+                body = policy_for(cfg, await read_request(reader))
+                for piece in framed(mode, body):
+                    writer.write(piece)
+                    await writer.drain()
+                    await asyncio.sleep(0.01)  # each piece its own TLS record
         except (ConnectionError, ssl.SSLError, asyncio.IncompleteReadError):
             pass
         finally:
@@ -295,7 +334,8 @@ async def main():
         sslctx = None
         if mode == "https-reset":
             handler = reset_handler
-        elif mode.startswith("https-"):
+        elif mode in ("https-stall", "https-drip", "https-chunked", "https-close",
+                      "https-continue", "https-badchunk", "https-short"):
             handler = https_handler(mode, cfg)
             sslctx = SniCerts(cfg["certdir"]).default
         elif mode in REJECT or mode in ("garble", "strip", "plaintext-after-220"):

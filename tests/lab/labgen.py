@@ -137,7 +137,9 @@ class World:
         """Serve an MTA-STS policy for `host` (mta-sts.<domain>) on addr:443. spec keys:
         mode, mx (list), max_age, eol ("\\r\\n"), extra (lines), body (raw, overrides),
         content_type, status (404, 500...), redirect (URL), size (bytes of junk body),
-        cert ("valid"|"expired"|"wrong"|"self"), server ("nginx"|"stall"|"drip"|"reset")."""
+        cert ("valid"|"expired"|"wrong"|"self"), server ("nginx", or a hostile.py mode without
+        its "https-": "stall", "drip", "reset", "chunked", "close", "continue", "badchunk",
+        "short")."""
         self.policies.append((fqdn(host).rstrip("."), addr, spec))
 
     def check(self, server, qtype, qname, opts, expect):
@@ -178,6 +180,10 @@ class World:
                 exp = "timeout"
             elif srv == "reset":
                 exp = "reset"
+            elif srv == "badchunk":  # curl: "Illegal or missing hexadecimal sequence"
+                exp = "curlrc:56"
+            elif srv == "short":  # curl: "transfer closed with 100 bytes remaining to read"
+                exp = "curlrc:18"
             elif spec.get("cert", "valid") != "valid":
                 exp = "certfail:" + spec["cert"]
             elif "redirect" in spec:

@@ -255,34 +255,59 @@ static void classify(void **state)
         memset(&p, 0, sizeof p);                                                                   \
         p.tls_ms = -1;                                                                             \
         o = (struct sts_fetch_outcome){__VA_ARGS__};                                               \
-        if (!o.errbuf)                                                                             \
-            o.errbuf = "";                                                                         \
         sts_policy_classify(&p, &o);                                                               \
     } while (0)
-    /* an endless status line: curl 7.88 says "out of memory" (measured: no other text) */
-    CLASSIFY(.rc = 27 /* CURLE_OUT_OF_MEMORY */, .errbuf = "Out of memory");
-    assert_int_equal(p.reason, STS_E_LOCAL_RESOURCES); /* before TLS: our memory */
-    memset(&p, 0, sizeof p);
-    p.tls_ms = 2.5; /* the response was arriving */
-    sts_policy_classify(&p, &o);
+    /* an endless status line or header block: the server's doing */
+    CLASSIFY(.end = STS_HTTPS_HTTP_ERROR, .http_err = STS_HTTP1_HDR_TOO_LARGE);
     assert_int_equal(p.status, STS_PST_HTTP_ERROR);
     assert_int_equal(p.reason, STS_E_POLICY_HEADERS_TOO_LARGE);
-    CLASSIFY(.rc = 27);
+    CLASSIFY(.end = STS_HTTPS_HTTP_ERROR, .http_err = STS_HTTP1_BAD_CHUNK);
+    assert_int_equal(p.reason, STS_E_POLICY_HTTP_PROTOCOL);
+    CLASSIFY(.end = STS_HTTPS_HTTP_ERROR, .http_err = STS_HTTP1_EMPTY);
+    assert_int_equal(p.reason, STS_E_POLICY_HTTP_PROTOCOL);
+    /* the scanner's own memory or descriptors: never the target's */
+    CLASSIFY(.end = STS_HTTPS_LOCAL);
+    assert_int_equal(p.status, STS_PST_ERROR);
     assert_int_equal(p.reason, STS_E_LOCAL_RESOURCES);
-    /* no descriptor for the socket: the scanner's, not a connect failure of the target */
-    CLASSIFY(.rc = 7 /* CURLE_COULDNT_CONNECT */, .starved = true);
-    assert_int_equal(p.reason, STS_E_LOCAL_RESOURCES);
-    CLASSIFY(.rc = 7, .os_errno = 111 /* ECONNREFUSED */);
+    CLASSIFY(.end = STS_HTTPS_CONNECT_REFUSED);
+    assert_int_equal(p.status, STS_PST_CONNECT_ERROR);
     assert_int_equal(p.reason, STS_E_POLICY_CONNECT_REFUSED);
-    /* our body buffer could not grow (CURLE_WRITE_ERROR without a cap reached) */
-    CLASSIFY(.rc = 23);
+    CLASSIFY(.end = STS_HTTPS_CONNECT_FAILED);
+    assert_int_equal(p.reason, STS_E_POLICY_CONNECT_FAILED);
+    CLASSIFY(.end = STS_HTTPS_TLS_FAILED);
+    assert_int_equal(p.status, STS_PST_TLS_ERROR);
+    assert_int_equal(p.reason, STS_E_POLICY_TLS_FAILED);
+    /* our body buffer could not grow (aborted without the cap reached) */
+    CLASSIFY(.end = STS_HTTPS_ABORTED);
     assert_int_equal(p.reason, STS_E_LOCAL_RESOURCES);
-    CLASSIFY(.rc = 23, .too_large = true);
+    CLASSIFY(.end = STS_HTTPS_ABORTED, .too_large = true);
+    assert_int_equal(p.status, STS_PST_TOO_LARGE);
     assert_int_equal(p.reason, STS_E_POLICY_TOO_LARGE);
-    CLASSIFY(.rc = 28 /* CURLE_OPERATION_TIMEDOUT */, .tcp_up = true);
+    CLASSIFY(.end = STS_HTTPS_TLS_TIMEOUT);
+    assert_int_equal(p.status, STS_PST_TIMEOUT);
     assert_int_equal(p.reason, STS_E_POLICY_TLS_TIMEOUT);
-    CLASSIFY(.rc = 28, .whole_timeout = true);
+    CLASSIFY(.end = STS_HTTPS_CONNECT_TIMEOUT);
+    assert_int_equal(p.reason, STS_E_POLICY_CONNECT_TIMEOUT);
+    CLASSIFY(.end = STS_HTTPS_TIMEOUT);
     assert_int_equal(p.reason, STS_E_POLICY_TIMEOUT);
+    /* a second Ctrl-C: the abort reason wins over how the transfer ended */
+    CLASSIFY(.end = STS_HTTPS_CANCELLED, .abort_reason = STS_E_INTERRUPTED);
+    assert_int_equal(p.status, STS_PST_ERROR);
+    assert_int_equal(p.reason, STS_E_INTERRUPTED);
+    CLASSIFY(.end = STS_HTTPS_CANCELLED);
+    assert_int_equal(p.reason, STS_E_INTERNAL);
+    /* a complete response: the status decides */
+    CLASSIFY(.end = STS_HTTPS_OK);
+    assert_int_equal(p.reason, STS_E_POLICY_HTTP_STATUS); /* status 0 here */
+    memset(&p, 0, sizeof p);
+    p.http_status = 301;
+    o = (struct sts_fetch_outcome){.end = STS_HTTPS_OK};
+    sts_policy_classify(&p, &o);
+    assert_int_equal(p.reason, STS_E_POLICY_REDIRECT);
+    memset(&p, 0, sizeof p);
+    p.http_status = 200;
+    sts_policy_classify(&p, &o);
+    assert_int_equal(p.status, STS_PST_OK);
     assert_int_equal(sts_err_class(STS_E_LOCAL_RESOURCES), STS_ERRC_LOCAL);
     assert_int_equal(sts_err_class(STS_E_POLICY_HEADERS_TOO_LARGE), STS_ERRC_TARGET);
 #undef CLASSIFY

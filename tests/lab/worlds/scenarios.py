@@ -26,7 +26,9 @@ DROP = object()
 DEFAULT_POLICY = {"mode": "enforce", "mx": ["mx.good.test"], "max_age": 86400}
 # policy hosts that nginx cannot emulate are served by hostile.py on their own address
 POLICY_SERVER_ADDR = {"nginx": ADDR_POLICY, "stall": "127.0.80.3", "drip": "127.0.80.4",
-                      "reset": "127.0.80.5"}
+                      "reset": "127.0.80.5", "chunked": "127.0.80.6", "close": "127.0.80.7",
+                      "continue": "127.0.80.8", "badchunk": "127.0.80.9",
+                      "short": "127.0.80.10"}
 # SMTP behaviour per MX address (Postfix, the downgrade proxy and hostile.py; README.md)
 SMTP_ADDR = {"starttls": "127.0.25.1", "none": "127.0.25.2", "self-signed": "127.0.25.3",
              "expired": "127.0.25.4", "wrong-name": "127.0.25.5",
@@ -442,6 +444,22 @@ def build(arg=None):
     pcase("pol-reset", "TCP reset in the middle of the TLS handshake", "RFC 8461 3.3",
           dict(DEFAULT_POLICY, server="reset"),
           pol_bad({"any_of": ["policy_tls_failed", "policy_connect_failed"]}))
+    # HTTP/1.1 framings a sender's HTTP client reads (RFC 9112 6, 7.1; RFC 9110 15.2)
+    pcase("pol-chunked", "valid policy in small chunks (Transfer-Encoding: chunked, a chunk "
+          "extension, a trailer)", "RFC 9112 7.1", dict(DEFAULT_POLICY, server="chunked"),
+          pol_ok("enforce", **{"policy.headers.transfer_encoding": "chunked"}))
+    pcase("pol-until-close", "valid policy without Content-Length, ended by closing the "
+          "connection", "RFC 9112 6.3", dict(DEFAULT_POLICY, server="close"),
+          pol_ok("enforce", **{"policy.headers.content_length": None}))
+    pcase("pol-100-continue", "an interim 100 Continue response, then the policy",
+          "RFC 9110 15.2", dict(DEFAULT_POLICY, server="continue"),
+          pol_ok("enforce", **{"policy.http_status": 200}))
+    pcase("pol-bad-chunk", "chunked body whose chunk size is not hexadecimal", "RFC 9112 7.1",
+          dict(DEFAULT_POLICY, server="badchunk"),
+          pol_bad("policy_http_protocol", **{"policy.status": "http_error"}))
+    pcase("pol-short-body", "Content-Length 100 bytes more than the body, then close",
+          "RFC 9112 6.3", dict(DEFAULT_POLICY, server="short"),
+          pol_bad("policy_http_protocol", **{"policy.status": "http_error"}))
     pcase("pol-unknown-key", "valid policy plus an unknown key (ignored)", "RFC 8461 3.2",
           dict(DEFAULT_POLICY, extra=["colour: blue"]),
           pol_ok("enforce", **{"policy.findings": {"contains": "policy_unknown_key"}}))
