@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "tls_uv.h"
+#include "../util/uverr.h"
 
 enum phase { PH_CONNECT, PH_TLS, PH_RESPONSE };
 
@@ -30,13 +31,14 @@ struct sts_https_get {
     uv_loop_t *loop;
     struct sts_https_req r;
     uv_timer_t timer;
-    struct attempt *cur;      /* the TCP attempt in use (NULL between attempts) */
-    int handles;              /* open handles: the timer and attempts not yet closed */
-    size_t next;              /* the next address to try */
+    struct attempt *cur; /* the TCP attempt in use (NULL between attempts) */
+    int handles;         /* open handles: the timer and attempts not yet closed */
+    size_t next;         /* the next address to try */
     enum phase ph;
     bool ended;
-    bool got_byte;            /* a response byte arrived */
-    uint64_t t0;              /* uv_hrtime at the start, for the phase times */
+    bool timer_ready;         /* the timer is initialised (after the first attempt) */
+    bool got_byte;                 /* a response byte arrived */
+    uint64_t t0;                   /* uv_hrtime at the start, for the phase times */
     uint64_t connect_by, total_by; /* uv_now deadlines */
     struct sts_tls_uv *tls;
     struct sts_http1 http;
@@ -45,8 +47,8 @@ struct sts_https_get {
 };
 
 static const char *const end_names[] = {
-    "ok", "connect_refused", "connect_failed", "connect_timeout", "tls_failed",
-    "tls_timeout", "timeout", "http_error", "aborted", "local", "cancelled"};
+    "ok",      "connect_refused", "connect_failed", "connect_timeout", "tls_failed", "tls_timeout",
+    "timeout", "http_error",      "aborted",        "local",           "cancelled"};
 
 const char *sts_https_end_name(enum sts_https_end e)
 {
@@ -56,13 +58,6 @@ const char *sts_https_end_name(enum sts_https_end e)
 static double ms_since(uint64_t t)
 {
     return (double)(uv_hrtime() - t) / 1e6;
-}
-
-/* Errors that say the scanner ran out of something, not that the target failed. */
-static bool local_failure(int uverr)
-{
-    return uverr == UV_EMFILE || uverr == UV_ENFILE || uverr == UV_ENOBUFS ||
-           uverr == UV_ENOMEM || uverr == UV_EADDRNOTAVAIL;
 }
 
 static void finish(struct sts_https_get *g)
@@ -118,6 +113,7 @@ static void end(struct sts_https_get *g, enum sts_https_end e, const char *detai
 }
 
 static void on_timer(uv_timer_t *t);
+static void try_next(struct sts_https_get *g, int last_err);
 
 static void arm(struct sts_https_get *g, uint64_t phase_by)
 {
@@ -130,7 +126,10 @@ static void on_timer(uv_timer_t *t)
     struct sts_https_get *g = t->data;
     if (uv_now(g->loop) >= g->total_by)
         end(g, STS_HTTPS_TIMEOUT, "the fetch did not finish in time");
-    else if (g->ph == PH_CONNECT)
+    else if (g->ph == PH_CONNECT && uv_now(g->loop) < g->connect_by && g->next < g->r.naddrs) {
+        drop_attempt(g); /* this address had its share: the next one gets the rest */
+        try_next(g, UV_ETIMEDOUT);
+    } else if (g->ph == PH_CONNECT)
         end(g, STS_HTTPS_CONNECT_TIMEOUT, "no TCP connection in time");
     else if (g->ph == PH_TLS)
         end(g, STS_HTTPS_TLS_TIMEOUT, "the TLS handshake did not finish in time");
@@ -146,9 +145,10 @@ static void http_result(struct sts_https_get *g, enum sts_http1_rc rc)
         end(g, STS_HTTPS_OK, NULL);
     else if (rc == STS_HTTP1_ERROR) {
         g->o.http_err = g->http.err;
-        end(g, g->http.err == STS_HTTP1_ABORTED ? STS_HTTPS_ABORTED
-               : g->http.err == STS_HTTP1_NOMEM ? STS_HTTPS_LOCAL
-                                                : STS_HTTPS_HTTP_ERROR,
+        end(g,
+            g->http.err == STS_HTTP1_ABORTED ? STS_HTTPS_ABORTED
+            : g->http.err == STS_HTTP1_NOMEM ? STS_HTTPS_LOCAL
+                                             : STS_HTTPS_HTTP_ERROR,
             sts_http1_error_text(g->http.err));
     }
 }
@@ -228,8 +228,6 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
     }
 }
 
-static void try_next(struct sts_https_get *g, int last_err);
-
 static void on_connect(uv_connect_t *req, int status)
 {
     struct attempt *a = req->data;
@@ -280,9 +278,18 @@ static int attempt(struct sts_https_get *g, size_t i)
     g->o.port = g->r.port;
     uv_tcp_nodelay(&a->tcp, 1);
     rc = uv_tcp_connect(&a->creq, &a->tcp, (const struct sockaddr *)&ss, on_connect);
-    if (rc < 0)
+    if (rc < 0) {
         drop_attempt(g);
-    return rc;
+        return rc;
+    }
+    /* Each address gets an equal share of what is left of the connect
+     * deadline, so that a black-holed first address does not hide a working
+     * second one (as a sender's client would go on, RFC 8305 in spirit;
+     * sequential, so one socket per fetch). */
+    uint64_t now = uv_now(g->loop), left = g->connect_by > now ? g->connect_by - now : 0;
+    if (g->timer_ready)
+        arm(g, now + left / (g->r.naddrs - i));
+    return 0;
 }
 
 static void try_next(struct sts_https_get *g, int last_err)
@@ -291,16 +298,17 @@ static void try_next(struct sts_https_get *g, int last_err)
         int rc = attempt(g, g->next++);
         if (rc == 0)
             return;
-        if (local_failure(rc)) {
+        if (sts_uv_local_failure(rc)) {
             end(g, STS_HTTPS_LOCAL, uv_strerror(rc));
             return;
         }
         last_err = rc;
     }
-    end(g, last_err == UV_ECONNREFUSED ? STS_HTTPS_CONNECT_REFUSED
-           : last_err == UV_ETIMEDOUT  ? STS_HTTPS_CONNECT_TIMEOUT
-           : local_failure(last_err)   ? STS_HTTPS_LOCAL
-                                       : STS_HTTPS_CONNECT_FAILED,
+    end(g,
+        last_err == UV_ECONNREFUSED      ? STS_HTTPS_CONNECT_REFUSED
+        : last_err == UV_ETIMEDOUT       ? STS_HTTPS_CONNECT_TIMEOUT
+        : sts_uv_local_failure(last_err) ? STS_HTTPS_LOCAL
+                                         : STS_HTTPS_CONNECT_FAILED,
         uv_strerror(last_err));
 }
 
@@ -315,10 +323,13 @@ int sts_https_get_start(uv_loop_t *loop, const struct sts_https_req *req,
     g->t0 = uv_hrtime();
     g->o.connect_ms = g->o.tls_ms = g->o.ttfb_ms = -1;
     sts_http1_init(&g->http, req->hdr_cap, req->on_line, req->on_body, req->arg);
+    uint64_t now = uv_now(loop);
+    g->connect_by = now + req->connect_ms;
+    g->total_by = now + req->total_ms;
     /* the first socket before anything else: no descriptor now is
      * back-pressure for the caller, with nothing to undo */
     int rc = req->naddrs ? attempt(g, g->next++) : UV_EINVAL;
-    if (rc < 0 && local_failure(rc) && g->handles == 0) {
+    if (rc < 0 && sts_uv_local_failure(rc) && g->handles == 0) {
         sts_http1_free(&g->http);
         free(g);
         return -1;
@@ -326,17 +337,19 @@ int sts_https_get_start(uv_loop_t *loop, const struct sts_https_req *req,
     uv_timer_init(loop, &g->timer);
     g->timer.data = g;
     g->handles++;
-    uint64_t now = uv_now(loop);
-    g->connect_by = now + req->connect_ms;
-    g->total_by = now + req->total_ms;
-    arm(g, g->connect_by);
-    if (!g->cur)
+    g->timer_ready = true;
+    if (g->cur)
+        arm(g, now + req->connect_ms / req->naddrs); /* the first address's share */
+    else
         try_next(g, rc);
     *out = g;
     return 0;
 }
 
-void sts_https_cancel(struct sts_https_get *g)
+bool sts_https_cancel(struct sts_https_get *g)
 {
+    if (g->ended)
+        return false; /* its on_done is on its way with the real outcome */
     end(g, STS_HTTPS_CANCELLED, "cancelled");
+    return true;
 }

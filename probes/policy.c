@@ -28,27 +28,27 @@
 struct pstate {
     struct sts_policy_stats stats; /* first: the stats hooks receive the state */
     struct sts_ctx *ctx;
-    SSL_CTX *ssl;                /* one for the run: trust store loaded once */
-    struct sts_connlimit *lim;   /* global and per-IP connection caps */
-    struct sts_queue active;     /* fetches with a transfer running */
-    struct sts_queue waiting;    /* fetches waiting for a descriptor */
-    uv_timer_t *retry, *tick;    /* (allocated: they close after the state is freed) */
+    SSL_CTX *ssl;              /* one for the run: trust store loaded once */
+    struct sts_connlimit *lim; /* global and per-IP connection caps */
+    struct sts_queue active;   /* fetches with a transfer running */
+    struct sts_queue waiting;  /* fetches waiting for a descriptor */
+    uv_timer_t *retry, *tick;  /* (allocated: they close after the state is freed) */
 };
 
 struct fetch {
-    struct sts_connreq req;     /* the limiter hands it back to go_fetch */
-    struct sts_queue link;      /* on active or waiting */
+    struct sts_connreq req; /* the limiter hands it back to go_fetch */
+    struct sts_queue link;  /* on active or waiting */
     struct pstate *ps;
     struct sts_job *job;
     struct sts_policy_result *p;
-    struct sts_https_get *get;  /* the transfer, NULL when none runs */
+    struct sts_https_get *get;            /* the transfer, NULL when none runs */
     const char *addrs[2 * STS_MAX_ADDRS]; /* the DNS result's, IPv4 first */
     size_t naddrs;
     double t_queued, t_start;
     sts_err abort_reason;
     bool too_large;
-    int retries;                /* times it waited for a descriptor and started again */
-    size_t body_cap;            /* allocated bytes of p->body */
+    int retries;     /* times it waited for a descriptor and started again */
+    size_t body_cap; /* allocated bytes of p->body */
     char host[STS_DOMAIN_MAX + 16];
 };
 
@@ -79,8 +79,10 @@ static void complete(struct fetch *f, const struct sts_https_outcome *o)
         p->ttfb_ms = o->ttfb_ms;
         if (o->end != STS_HTTPS_OK && o->detail[0])
             p->error_detail = strdup(o->detail);
-        struct sts_fetch_outcome fo = {.end = o->end, .http_err = o->http_err,
-                                       .abort_reason = f->abort_reason, .too_large = f->too_large};
+        struct sts_fetch_outcome fo = {.end = o->end,
+                                       .http_err = o->http_err,
+                                       .abort_reason = f->abort_reason,
+                                       .too_large = f->too_large};
         sts_policy_classify(p, &fo);
     }
     p->total_ms = (sts_now() - f->t_start) * 1000.0;
@@ -202,12 +204,11 @@ static void on_tick(uv_timer_t *t)
     struct sts_queue *q;
     if (ps->ctx->interrupted < 2)
         return;
-    STS_QUEUE_FOREACH(q, &ps->active) { /* cancel ends each later, in on_done */
+    /* cancel ends each one later, in on_done */
+    STS_QUEUE_FOREACH(q, &ps->active) {
         struct fetch *f = STS_QUEUE_DATA(q, struct fetch, link);
-        if (!f->abort_reason) {
+        if (!f->abort_reason && sts_https_cancel(f->get))
             f->abort_reason = STS_E_INTERRUPTED;
-            sts_https_cancel(f->get);
-        }
     }
 }
 
@@ -223,17 +224,23 @@ static void start_fetch(struct fetch *f)
         complete(f, NULL);
         return;
     }
-    struct sts_https_req r = {
-        .ssl_ctx = ps->ssl, .host = f->host, .path = "/.well-known/mta-sts.txt",
-        .user_agent = "stsscan/" STSSCAN_VERSION " (MTA-STS measurement)",
-        .addrs = f->addrs, .naddrs = f->naddrs,
-        /* --https-port (labs) moves only the TCP port: Host and SNI stay */
-        .port = o->https_port,
-        .connect_ms = (uint64_t)o->policy_connect_timeout_ms,
-        .tls_ms = (uint64_t)o->policy_tls_timeout_ms,
-        .total_ms = (uint64_t)o->policy_timeout_ms,
-        .hdr_cap = STS_POLICY_HDR_CAP,
-        .on_tls = on_tls, .on_line = on_line, .on_body = on_body, .on_done = on_done, .arg = f};
+    struct sts_https_req r = {.ssl_ctx = ps->ssl,
+                              .host = f->host,
+                              .path = "/.well-known/mta-sts.txt",
+                              .user_agent = "stsscan/" STSSCAN_VERSION " (MTA-STS measurement)",
+                              .addrs = f->addrs,
+                              .naddrs = f->naddrs,
+                              /* --https-port (labs) moves only the TCP port: Host and SNI stay */
+                              .port = o->https_port,
+                              .connect_ms = (uint64_t)o->policy_connect_timeout_ms,
+                              .tls_ms = (uint64_t)o->policy_tls_timeout_ms,
+                              .total_ms = (uint64_t)o->policy_timeout_ms,
+                              .hdr_cap = STS_POLICY_HDR_CAP,
+                              .on_tls = on_tls,
+                              .on_line = on_line,
+                              .on_body = on_body,
+                              .on_done = on_done,
+                              .arg = f};
     if (sts_https_get_start(ps->ctx->loop, &r, &f->get) < 0) {
         /* no descriptor (or memory) now: back-pressure, not the target's
          * failure. Give the slot back, wait, start again. */
@@ -364,8 +371,8 @@ static int policy_init(struct sts_ctx *ctx, void **state, char *err, size_t errl
         free(ps);
         return -1;
     }
-    struct sts_connlimit_opts lo = {.max_conns = ctx->opts->policy_max_conns,
-                                    .per_ip = ctx->opts->policy_per_ip, .rate = 0};
+    struct sts_connlimit_opts lo = {
+        .max_conns = ctx->opts->policy_max_conns, .per_ip = ctx->opts->policy_per_ip, .rate = 0};
     ps->lim = sts_connlimit_new(ctx->loop, &lo);
     ps->retry = malloc(sizeof *ps->retry);
     ps->tick = malloc(sizeof *ps->tick);

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "tls_uv.h"
+#include "../util/uverr.h"
 
 enum phase { P_CONNECT, P_BANNER, P_EHLO, P_STARTTLS, P_TLS, P_EHLO2, P_QUIT };
 
@@ -472,19 +473,12 @@ static void on_timeout(uv_timer_t *t)
     }
 }
 
-/* Errors that say the scanner ran out of something, not that the target failed. */
-static bool local_failure(int uverr)
-{
-    return uverr == UV_EMFILE || uverr == UV_ENFILE || uverr == UV_ENOBUFS ||
-           uverr == UV_ENOMEM || uverr == UV_EADDRNOTAVAIL;
-}
-
 static sts_err connect_err(int status)
 {
-    return status == UV_ECONNREFUSED  ? STS_E_SMTP_CONNECT_REFUSED
-           : status == UV_ETIMEDOUT   ? STS_E_SMTP_CONNECT_TIMEOUT
-           : local_failure(status)    ? STS_E_LOCAL_RESOURCES
-                                      : STS_E_SMTP_CONNECT_ERROR;
+    return status == UV_ECONNREFUSED      ? STS_E_SMTP_CONNECT_REFUSED
+           : status == UV_ETIMEDOUT       ? STS_E_SMTP_CONNECT_TIMEOUT
+           : sts_uv_local_failure(status) ? STS_E_LOCAL_RESOURCES
+                                          : STS_E_SMTP_CONNECT_ERROR;
 }
 
 static void on_connect(uv_connect_t *req, int status)
@@ -527,7 +521,7 @@ int sts_smtp_session_start(uv_loop_t *loop, struct sts_smtp_conn *c,
     int rc = uv_tcp_init_ex(loop, &s->tcp, ss.ss_family);
     if (rc < 0) {
         free(s);
-        if (local_failure(rc))
+        if (sts_uv_local_failure(rc))
             return STS_SESSION_RETRY;
         /* e.g. no IPv6 on the scanning host: still the scanner's, not the target's */
         sts_smtp_conn_fail(c, STS_E_LOCAL_RESOURCES, uv_strerror(rc));

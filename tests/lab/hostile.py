@@ -14,6 +14,10 @@ Each config file is a JSON list of listeners {"listen": "127.0.x.y:PORT", "mode"
   https-continue an interim "100 Continue" response first, then the policy
   https-badchunk chunked with a chunk size that is not hex (a protocol error)
   https-short    Content-Length 100 more than the body, then close (a truncated response)
+  https-blackhole  (key "blackhole" instead of "listen", so the lab does not wait for it) a
+                 listening socket whose accept queue is kept full and never accepted from:
+                 the kernel drops every SYN, so a TCP connect times out, as at a black-holed
+                 address
   smtp proxy in front of "upstream" (a real Postfix), the way middleboxes downgrade:
     garble                 250-STARTTLS -> 250-XXXXXXXA (same length: TCP sequence kept)
     strip                  the STARTTLS line removed from the EHLO reply
@@ -320,6 +324,17 @@ def smtp_handler(mode):
     return handle
 
 
+def blackhole(host, port):
+    """A listener that never completes a handshake: backlog 0, its one queue slot taken by
+    our own connection, nothing ever accepted (Linux drops SYNs while the queue is full)."""
+    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lsock.bind((host, port))
+    lsock.listen(0)
+    filler = socket.create_connection((host, port), timeout=5)
+    return lsock, filler
+
+
 async def main():
     listeners = []
     for path in sys.argv[1:]:
@@ -328,7 +343,13 @@ async def main():
     if not listeners:
         sys.exit("hostile: no listeners configured")
     servers = []
+    held = []
     for cfg in listeners:
+        if cfg["mode"] == "https-blackhole":
+            host, port = hostport(cfg["blackhole"])
+            held.append(blackhole(host, port))
+            log("hostile: https-blackhole on %s:%d" % (host, port))
+            continue
         host, port = hostport(cfg["listen"])
         mode = cfg["mode"]
         sslctx = None

@@ -243,7 +243,7 @@ start_https_smtp() {
   local a
   if [ "$WITH_HTTPS" = 1 ]; then
     need nginx nginx-light
-    for a in 127.0.80.{1..10}; do port_free tcp "$a" 443; done
+    for a in 127.0.79.1 127.0.80.{1..10}; do port_free tcp "$a" 443; done
   fi
   if [ "$WITH_SMTP" = 1 ]; then
     need postfix postfix

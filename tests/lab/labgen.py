@@ -139,7 +139,8 @@ class World:
         content_type, status (404, 500...), redirect (URL), size (bytes of junk body),
         cert ("valid"|"expired"|"wrong"|"self"), server ("nginx", or a hostile.py mode without
         its "https-": "stall", "drip", "reset", "chunked", "close", "continue", "badchunk",
-        "short")."""
+        "short", "blackhole"), blackhole_first (addresses listed before addr in DNS, each a
+        black hole)."""
         self.policies.append((fqdn(host).rstrip("."), addr, spec))
 
     def check(self, server, qtype, qname, opts, expect):
@@ -176,7 +177,7 @@ class World:
         plan += self.checks
         for host, addr, spec in self.policies:
             srv = spec.get("server", "nginx")
-            if srv in ("stall", "drip"):
+            if srv in ("stall", "drip", "blackhole"):
                 exp = "timeout"
             elif srv == "reset":
                 exp = "reset"
@@ -301,7 +302,15 @@ def write_https(out, policies):
         certlist.append("%s|%s|%s" % (cert, kind, host))
         with open(os.path.join(www, host + ".txt"), "wb") as f:
             f.write(policy_body(spec))
+        for bh in spec.get("blackhole_first", []):
+            # not "listen": the lab waits for listeners to answer, and this one never does
+            if not any(h.get("blackhole") == "%s:443" % bh for h in hostile):
+                hostile.append({"blackhole": "%s:443" % bh, "mode": "https-blackhole"})
         srv = spec.get("server", "nginx")
+        if srv == "blackhole":
+            if not any(h.get("blackhole") == "%s:443" % addr for h in hostile):
+                hostile.append({"blackhole": "%s:443" % addr, "mode": "https-blackhole"})
+            continue
         if srv != "nginx":
             hostile.append({"listen": "%s:443" % addr, "mode": "https-" + srv,
                             "certdir": certs, "www": www})

@@ -25,10 +25,13 @@ ADDR_POLICY = "127.0.80.1"
 DROP = object()
 DEFAULT_POLICY = {"mode": "enforce", "mx": ["mx.good.test"], "max_age": 86400}
 # policy hosts that nginx cannot emulate are served by hostile.py on their own address
+# a TCP black hole (hostile.py https-blackhole); below 127.0.80.1 in DNS's canonical order,
+# so that Knot lists it first beside a working address
+ADDR_BLACKHOLE = "127.0.79.1"
 POLICY_SERVER_ADDR = {"nginx": ADDR_POLICY, "stall": "127.0.80.3", "drip": "127.0.80.4",
                       "reset": "127.0.80.5", "chunked": "127.0.80.6", "close": "127.0.80.7",
                       "continue": "127.0.80.8", "badchunk": "127.0.80.9",
-                      "short": "127.0.80.10"}
+                      "short": "127.0.80.10", "blackhole": ADDR_BLACKHOLE}
 # SMTP behaviour per MX address (Postfix, the downgrade proxy and hostile.py; README.md)
 SMTP_ADDR = {"starttls": "127.0.25.1", "none": "127.0.25.2", "self-signed": "127.0.25.3",
              "expired": "127.0.25.4", "wrong-name": "127.0.25.5",
@@ -75,6 +78,8 @@ def build(arg=None):
         if policy_host:
             spec = dict(DEFAULT_POLICY) if policy is None else policy
             addr = POLICY_SERVER_ADDR.get(spec.get("server", "nginx"), ADDR_POLICY)
+            for bh in spec.get("blackhole_first", []):
+                w.rr("mta-sts." + d, "A", bh)
             w.rr("mta-sts." + d, "A", addr)
             w.policy("mta-sts." + d, addr, spec)
         e = dict(DNS_DEFAULTS)
@@ -460,6 +465,15 @@ def build(arg=None):
     pcase("pol-short-body", "Content-Length 100 bytes more than the body, then close",
           "RFC 9112 6.3", dict(DEFAULT_POLICY, server="short"),
           pol_bad("policy_http_protocol", **{"policy.status": "http_error"}))
+    # a black-holed address (SYNs dropped): alone, a connect timeout; first of two, the
+    # fetch goes on to the second within --policy-connect-timeout (each gets half)
+    pcase("pol-blackhole", "the policy host's only address drops every SYN", "RFC 8461 3.3",
+          dict(DEFAULT_POLICY, server="blackhole"),
+          pol_bad("policy_connect_timeout", **{"policy.status": "timeout"}))
+    pcase("pol-failover", "two A records, the first a black hole: the second serves the policy",
+          "RFC 8461 3.3", dict(DEFAULT_POLICY, blackhole_first=[ADDR_BLACKHOLE]),
+          pol_ok("enforce", **{"policy.address": ADDR_POLICY,
+                               "policy.timings.connect_ms": {"gte": 4000}}))
     pcase("pol-unknown-key", "valid policy plus an unknown key (ignored)", "RFC 8461 3.2",
           dict(DEFAULT_POLICY, extra=["colour: blue"]),
           pol_ok("enforce", **{"policy.findings": {"contains": "policy_unknown_key"}}))
