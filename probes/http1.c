@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../util/ascii.h"
+#include "policy_http.h"
 
 /* A chunk-size line with its extensions; real ones are a few bytes. */
 #define CHUNK_LINE_MAX 4096
@@ -126,15 +127,15 @@ static bool parse_cl(const char *v, size_t n, long long *val)
 /* n > 0, line end excluded. Only the two framing fields matter here. */
 static void field_line(struct sts_http1 *h, const char *s, size_t n)
 {
-    const char *colon = memchr(s, ':', n);
-    if (s[0] == ' ' || s[0] == '\t' || !colon)
-        return; /* obs-fold (no field of ours continues) or no field at all */
-    size_t nlen = (size_t)(colon - s), vn = n - nlen - 1;
-    const char *v = colon + 1;
-    if (sts_eq_nocase(s, nlen, "content-length")) {
+    const char *name, *v;
+    size_t nlen, vn;
+    /* an obs-fold line (no field of ours continues) or no field at all: skipped */
+    if (!sts_http_header_split(s, n, &name, &nlen, &v, &vn))
+        return;
+    if (sts_http_name_is(name, nlen, "content-length")) {
         if (!parse_cl(v, vn, &h->content_length))
             h->cl_bad = true;
-    } else if (sts_eq_nocase(s, nlen, "transfer-encoding")) {
+    } else if (sts_http_name_is(name, nlen, "transfer-encoding")) {
         /* only whether the last coding of the combined list is "chunked" */
         const char *e;
         size_t en;

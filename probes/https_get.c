@@ -36,8 +36,6 @@ struct sts_https_get {
     size_t next;         /* the next address to try */
     enum phase ph;
     bool ended;
-    bool timer_ready;         /* the timer is initialised (after the first attempt) */
-    bool got_byte;                 /* a response byte arrived */
     uint64_t t0;                   /* uv_hrtime at the start, for the phase times */
     uint64_t connect_by, total_by; /* uv_now deadlines */
     struct sts_tls_uv *tls;
@@ -45,15 +43,6 @@ struct sts_https_get {
     struct sts_https_outcome o;
     char rbuf[16384];
 };
-
-static const char *const end_names[] = {
-    "ok",      "connect_refused", "connect_failed", "connect_timeout", "tls_failed", "tls_timeout",
-    "timeout", "http_error",      "aborted",        "local",           "cancelled"};
-
-const char *sts_https_end_name(enum sts_https_end e)
-{
-    return (unsigned)e < sizeof end_names / sizeof *end_names ? end_names[e] : "?";
-}
 
 static double ms_since(uint64_t t)
 {
@@ -162,10 +151,8 @@ static void on_plain(void *arg, const char *data, size_t len)
         http_result(g, sts_http1_eof(&g->http));
         return;
     }
-    if (!g->got_byte) {
-        g->got_byte = true;
+    if (!sts_http1_started(&g->http))
         g->o.ttfb_ms = ms_since(g->t0);
-    }
     http_result(g, sts_http1_feed(&g->http, data, len));
 }
 
@@ -278,26 +265,29 @@ static int attempt(struct sts_https_get *g, size_t i)
     g->o.port = g->r.port;
     uv_tcp_nodelay(&a->tcp, 1);
     rc = uv_tcp_connect(&a->creq, &a->tcp, (const struct sockaddr *)&ss, on_connect);
-    if (rc < 0) {
+    if (rc < 0)
         drop_attempt(g);
-        return rc;
-    }
-    /* Each address gets an equal share of what is left of the connect
-     * deadline, so that a black-holed first address does not hide a working
-     * second one (as a sender's client would go on, RFC 8305 in spirit;
-     * sequential, so one socket per fetch). */
+    return rc;
+}
+
+/* Address i connects: it gets an equal share of what is left of the connect
+ * deadline, so that a black-holed first address does not hide a working
+ * second one (as a sender's client would go on, RFC 8305 in spirit;
+ * sequential, so one socket per fetch). */
+static void arm_share(struct sts_https_get *g, size_t i)
+{
     uint64_t now = uv_now(g->loop), left = g->connect_by > now ? g->connect_by - now : 0;
-    if (g->timer_ready)
-        arm(g, now + left / (g->r.naddrs - i));
-    return 0;
+    arm(g, now + left / (g->r.naddrs - i));
 }
 
 static void try_next(struct sts_https_get *g, int last_err)
 {
     while (g->next < g->r.naddrs) {
         int rc = attempt(g, g->next++);
-        if (rc == 0)
+        if (rc == 0) {
+            arm_share(g, g->next - 1);
             return;
+        }
         if (sts_uv_local_failure(rc)) {
             end(g, STS_HTTPS_LOCAL, uv_strerror(rc));
             return;
@@ -337,9 +327,8 @@ int sts_https_get_start(uv_loop_t *loop, const struct sts_https_req *req,
     uv_timer_init(loop, &g->timer);
     g->timer.data = g;
     g->handles++;
-    g->timer_ready = true;
     if (g->cur)
-        arm(g, now + req->connect_ms / req->naddrs); /* the first address's share */
+        arm_share(g, 0);
     else
         try_next(g, rc);
     *out = g;

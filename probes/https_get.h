@@ -73,6 +73,5 @@ int sts_https_get_start(uv_loop_t *loop, const struct sts_https_req *req,
 /* End a fetch early: true, and its on_done reports STS_HTTPS_CANCELLED; false
  * when it had ended already (on_done, still to come, says how). */
 bool sts_https_cancel(struct sts_https_get *g);
-const char *sts_https_end_name(enum sts_https_end e);
 
 #endif

@@ -32,7 +32,7 @@ struct pstate {
     struct sts_connlimit *lim; /* global and per-IP connection caps */
     struct sts_queue active;   /* fetches with a transfer running */
     struct sts_queue waiting;  /* fetches waiting for a descriptor */
-    uv_timer_t *retry, *tick;  /* (allocated: they close after the state is freed) */
+    uv_timer_t *retry;         /* (allocated: it closes after the state is freed) */
 };
 
 struct fetch {
@@ -60,7 +60,6 @@ static void stage_done(struct sts_job *job, struct sts_policy_result *p)
 
 #define RETRY_MS 50
 #define RETRY_MAX 200 /* 10 s without a descriptor: a local failure, recorded as such */
-#define TICK_MS 200   /* how soon a second Ctrl-C aborts the transfers in flight */
 
 /* Every fetch ends here exactly once (transfer done, or it never started). */
 static void complete(struct fetch *f, const struct sts_https_outcome *o)
@@ -197,13 +196,12 @@ static void on_retry(uv_timer_t *t)
     }
 }
 
-/* A second Ctrl-C (or a fatal error) aborts the transfers in flight. */
-static void on_tick(uv_timer_t *t)
+/* A second Ctrl-C (or a fatal error) aborts the transfers in flight; the
+ * fetches still queued fail as interrupted when the limiter starts them. */
+static void policy_abort(void *state)
 {
-    struct pstate *ps = t->data;
+    struct pstate *ps = state;
     struct sts_queue *q;
-    if (ps->ctx->interrupted < 2)
-        return;
     /* cancel ends each one later, in on_done */
     STS_QUEUE_FOREACH(q, &ps->active) {
         struct fetch *f = STS_QUEUE_DATA(q, struct fetch, link);
@@ -375,20 +373,15 @@ static int policy_init(struct sts_ctx *ctx, void **state, char *err, size_t errl
         .max_conns = ctx->opts->policy_max_conns, .per_ip = ctx->opts->policy_per_ip, .rate = 0};
     ps->lim = sts_connlimit_new(ctx->loop, &lo);
     ps->retry = malloc(sizeof *ps->retry);
-    ps->tick = malloc(sizeof *ps->tick);
-    if (!ps->lim || !ps->retry || !ps->tick) {
+    if (!ps->lim || !ps->retry) {
         free(ps->retry);
-        free(ps->tick);
-        ps->retry = ps->tick = NULL;
+        ps->retry = NULL;
         policy_free_state(ps);
         snprintf(err, errlen, "out of memory");
         return -1;
     }
     uv_timer_init(ctx->loop, ps->retry);
-    uv_timer_init(ctx->loop, ps->tick);
-    ps->retry->data = ps->tick->data = ps;
-    uv_timer_start(ps->tick, on_tick, TICK_MS, TICK_MS);
-    uv_unref((uv_handle_t *)ps->tick); /* never keeps the loop alive by itself */
+    ps->retry->data = ps;
     *state = ps;
     return 0;
 }
@@ -398,8 +391,6 @@ static void policy_free_state(void *state)
     struct pstate *ps = state;
     if (ps->retry)
         uv_close((uv_handle_t *)ps->retry, free_handle);
-    if (ps->tick)
-        uv_close((uv_handle_t *)ps->tick, free_handle);
     sts_connlimit_free(ps->lim);
     SSL_CTX_free(ps->ssl);
     free(ps);
@@ -413,6 +404,7 @@ const struct sts_probe sts_probe_policy = {
     .fds = policy_fds,
     .init = policy_init,
     .start = policy_start,
+    .abort = policy_abort,
     .free_state = policy_free_state,
     .free_result = sts_policy_result_free,
     .json = sts_policy_json,

@@ -1,6 +1,7 @@
 /*
  * Pure helpers of the policy probe (no I/O, no allocation): reading one HTTP
- * response header line as libcurl hands it over, and the MX coverage verdict
+ * response header line as http1.h hands it over (line end kept; http1.c
+ * itself splits its framing fields with them), and the MX coverage verdict
  * of a parsed policy (RFC 8461 4.1). Unit-tested in tests/unit/test_policy_http.c.
  */
 #ifndef STSSCAN_POLICY_HTTP_H

@@ -77,6 +77,10 @@ struct sts_probe {
     int (*init)(struct sts_ctx *ctx, void **state, char *err, size_t errlen);
     /* run the stage for job; call sts_job_stage_done(job) exactly once, later or now */
     void (*start)(struct sts_job *job, void *state);
+    /* optional: a second Ctrl-C or a fatal error; end the stage's work in
+     * flight now (each job still calls sts_job_stage_done, with its record
+     * saying why) */
+    void (*abort)(void *state);
     /* once after the last job: flush and close the stage's own files; 0 or
      * -errno. The state stays readable for run.json and the summary. */
     int (*fini)(struct sts_ctx *ctx, void *state);

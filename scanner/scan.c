@@ -171,8 +171,13 @@ static void admit(struct scan *s)
         ctx->fatal_exit = STS_EXIT_RESOLVER;
     }
     if (ctx->interrupted >= 2 && !s->cancelled) {
-        s->cancelled = 1; /* fatal error or second Ctrl-C: abort the DNS lookups in flight */
+        /* fatal error or second Ctrl-C: abort the DNS lookups and the stages'
+         * work in flight */
+        s->cancelled = 1;
         sts_resolver_cancel_all(ctx->resolver);
+        for (int i = 0; i < ctx->nprobes; i++)
+            if (ctx->probes[i]->abort && ctx->state[ctx->probes[i]->id])
+                ctx->probes[i]->abort(ctx->state[ctx->probes[i]->id]);
     }
     if (ctx->inflight == 0 && (sts_reader_eof(s->reader) || ctx->interrupted || ctx->fatal))
         finish_scan(s);

@@ -1,7 +1,7 @@
 /*
  * libFuzzer harness for the HTTP response header lines the policy probe reads
- * (probes/policy_http.c), each as libcurl hands one over. The input is split
- * on LF into lines (LF kept, as curl keeps it). Checked: a status line starts
+ * (probes/policy_http.c), each as probes/http1.c hands one over. The input is
+ * split on LF into lines (LF kept, as http1.c keeps it). Checked: a status line starts
  * "HTTP/"; a split field's name is the line's first token and ends at the
  * colon, its value lies inside the line with no surrounding whitespace or
  * line end; the case-insensitive name test agrees with a plain comparison;

@@ -302,14 +302,13 @@ def write_https(out, policies):
         certlist.append("%s|%s|%s" % (cert, kind, host))
         with open(os.path.join(www, host + ".txt"), "wb") as f:
             f.write(policy_body(spec))
-        for bh in spec.get("blackhole_first", []):
-            # not "listen": the lab waits for listeners to answer, and this one never does
-            if not any(h.get("blackhole") == "%s:443" % bh for h in hostile):
-                hostile.append({"blackhole": "%s:443" % bh, "mode": "https-blackhole"})
         srv = spec.get("server", "nginx")
+        # black holes, once per address; "blackhole", not "listen": the lab waits for
+        # listeners to answer, and these never do
+        for bh in spec.get("blackhole_first", []) + ([addr] if srv == "blackhole" else []):
+            if {"blackhole": "%s:443" % bh, "mode": "https-blackhole"} not in hostile:
+                hostile.append({"blackhole": "%s:443" % bh, "mode": "https-blackhole"})
         if srv == "blackhole":
-            if not any(h.get("blackhole") == "%s:443" % addr for h in hostile):
-                hostile.append({"blackhole": "%s:443" % addr, "mode": "https-blackhole"})
             continue
         if srv != "nginx":
             hostile.append({"listen": "%s:443" % addr, "mode": "https-" + srv,
