@@ -14,6 +14,7 @@
 #include "../scanner/inhash.h"
 #include "../scanner/resolver.h"
 #include "../scanner/resume.h"
+#include "../util/alloc.h"
 #include "../util/clock.h"
 #include "ndjson.h"
 
@@ -118,6 +119,8 @@ int sts_runmeta_write(struct sts_ctx *ctx, int status)
     sts_jw_str(&w, STSSCAN_VERSION);
     sts_jw_key(&w, "schema");
     sts_jw_str(&w, STS_SCHEMA_VERSION);
+    sts_jw_key(&w, "allocator");
+    sts_jw_str(&w, sts_allocator());
     sts_jw_key(&w, "status");
     sts_jw_str(&w, sts_run_status_name((enum sts_run_status)status));
     sts_jw_key(&w, "error"); /* why a failed scan failed */

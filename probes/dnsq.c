@@ -132,7 +132,7 @@ static void on_answer(void *arg, int status, const unsigned char *abuf, int alen
             return;
         }
         memcpy(q->name, final, sizeof q->name);
-        sts_resolver_query(q->ctx->resolver, q->name, q->type, on_answer, q);
+        sts_resolver_query(q->ctx->resolver, &q->req, q->name, q->type, on_answer, q);
         return;
     }
     q->status = STS_ST_OK; /* the caller refines: NODATA becomes absent */
@@ -142,20 +142,29 @@ static void on_answer(void *arg, int status, const unsigned char *abuf, int alen
 
 void sts_dnsq_start(struct sts_ctx *ctx, const char *name, int type, sts_dnsq_cb cb, void *arg)
 {
-    struct sts_dnsq *q = calloc(1, sizeof *q);
+    struct sts_dnsq *q = malloc(sizeof *q);
     if (!q) {
         struct sts_dnsq tmp = {.ctx = ctx, .type = type, .status = STS_ST_ERROR,
                                .err = STS_E_INTERNAL, .rcode = -1, .cb = cb, .arg = arg};
         cb(&tmp, NULL, name);
         return;
     }
+    /* field by field: calloc or a struct assignment would clear the whole
+     * name (1 KB: room for a name in which every byte is \DDD-escaped) */
     q->ctx = ctx;
     q->type = type;
+    q->hops = 0;
+    q->status = STS_ST_NOT_RUN;
+    q->err = STS_OK;
     q->rcode = -1;
+    q->tc = q->ad = false;
+    q->latency_ms = 0;
+    q->chain = NULL;
+    q->nchain = 0;
     q->cb = cb;
     q->arg = arg;
     sts_strlcpy(q->name, name, sizeof q->name);
-    sts_resolver_query(ctx->resolver, q->name, type, on_answer, q);
+    sts_resolver_query(ctx->resolver, &q->req, q->name, type, on_answer, q);
 }
 
 void sts_dnsq_to_query(struct sts_dnsq *q, struct sts_query *out, const char *qname)

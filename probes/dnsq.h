@@ -7,6 +7,7 @@
 #ifndef STSSCAN_DNSQ_H
 #define STSSCAN_DNSQ_H
 
+#include "../scanner/resolver.h"
 #include "dns_result.h"
 #include "dnsmsg.h"
 
@@ -28,6 +29,7 @@ struct sts_dnsq {
     size_t nchain;
     sts_dnsq_cb cb;
     void *arg;
+    struct sts_resolver_req req;  /* the query in the resolver */
     char name[STS_DNS_NAME_MAX]; /* the name currently asked */
 };
 

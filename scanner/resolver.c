@@ -15,20 +15,6 @@
 #include "../net/ratelimit.h"
 #include "dnsname.h"
 #include "udpbatch.h"
-#include "../util/queue.h"
-
-/* A query waiting for a rate token or an in-flight slot. */
-struct pending {
-    struct sts_queue link;     /* in the resolver's FIFO until sent */
-    struct sts_resolver *r;
-    sts_resolve_cb cb;
-    void *arg;
-    uint64_t t0; /* uv_hrtime at send */
-    uint16_t id; /* the query id while it is outstanding (take_id) */
-    int type;
-    int starved; /* times it was sent again because a socket could not be opened */
-    char name[];
-};
 
 /* c-ares 1.18 sends every query to a server over one UDP socket; several
  * channels spread queries over several source ports, which is what lets a
@@ -60,7 +46,7 @@ struct sts_resolver {
     uint64_t id_busy[65536 / 64]; /* ids of the queries outstanding (take_id) */
     struct sts_udpbatch *udp;
     struct sts_ratelimit rl;
-    struct sts_queue waiting; /* queries not yet handed to c-ares, FIFO */
+    struct sts_queue waiting; /* queries not yet handed to c-ares, FIFO (sts_resolver_req) */
     struct sockwatch **watch; /* indexed by fd */
     size_t nwatch;
     int max_inflight, edns_size;
@@ -340,7 +326,7 @@ static int configure_socket(ares_socket_t fd, int type, void *data)
 
 static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
-    struct pending *p = arg;
+    struct sts_resolver_req *p = arg;
     struct sts_resolver *r = p->r;
     double ms = (double)(uv_hrtime() - p->t0) / 1e6;
     r->id_busy[p->id / 64] &= ~(UINT64_C(1) << (p->id % 64));
@@ -372,8 +358,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
         r->unreachable_run = 0;
     }
     (void)timeouts;
-    p->cb(p->arg, status, abuf, alen, ms);
-    free(p);
+    p->cb(p->arg, status, abuf, alen, ms); /* may free or reuse p */
     if (!r->closing)
         pump(r);
 }
@@ -414,7 +399,7 @@ static uint16_t take_id(struct sts_resolver *r)
     return id;
 }
 
-static void send_one(struct sts_resolver *r, struct pending *p)
+static void send_one(struct sts_resolver *r, struct sts_resolver_req *p)
 {
     /* our own builder: names carry \DDD escapes that ares_create_query would
      * send as text (scanner/dnsname.h); RD set as c-ares sets it. c-ares 1.18
@@ -450,7 +435,8 @@ static void pump(struct sts_resolver *r)
                 uv_timer_start(&r->pump_timer, on_pump, sts_rl_wait_ms(&r->rl, now), 0);
             break;
         }
-        struct pending *p = STS_QUEUE_DATA(sts_queue_pop(&r->waiting), struct pending, link);
+        struct sts_resolver_req *p =
+            STS_QUEUE_DATA(sts_queue_pop(&r->waiting), struct sts_resolver_req, link);
         r->st.waiting--;
         send_one(r, p);
         sent = true;
@@ -459,20 +445,15 @@ static void pump(struct sts_resolver *r)
         arm_ares_timer(r);
 }
 
-void sts_resolver_query(struct sts_resolver *r, const char *name, int type, sts_resolve_cb cb,
-                        void *arg)
+void sts_resolver_query(struct sts_resolver *r, struct sts_resolver_req *p, const char *name,
+                        int type, sts_resolve_cb cb, void *arg)
 {
-    size_t n = strlen(name);
-    struct pending *p = malloc(sizeof *p + n + 1);
-    if (!p) {
-        cb(arg, ARES_ENOMEM, NULL, 0, 0);
-        return;
-    }
     p->r = r;
     p->cb = cb;
     p->arg = arg;
+    p->name = name;
     p->type = type;
-    memcpy(p->name, name, n + 1);
+    p->starved = 0;
     sts_queue_insert_tail(&r->waiting, &p->link);
     r->st.queued++;
     r->st.waiting++;
@@ -484,10 +465,9 @@ void sts_resolver_cancel_all(struct sts_resolver *r)
     r->closing = 1;
     struct sts_queue *q;
     while ((q = sts_queue_pop(&r->waiting))) {
-        struct pending *p = STS_QUEUE_DATA(q, struct pending, link);
+        struct sts_resolver_req *p = STS_QUEUE_DATA(q, struct sts_resolver_req, link);
         r->st.waiting--;
         p->cb(p->arg, ARES_ECANCELLED, NULL, 0, 0);
-        free(p);
     }
     for (int i = 0; i < r->nch; i++)
         ares_cancel(r->chans[i].ch);

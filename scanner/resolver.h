@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "../util/queue.h"
+
 struct sts_resolver;
 
 struct sts_resolver_opts {
@@ -42,10 +44,29 @@ struct sts_resolver_stats {
     uint64_t datagrams_sent, send_calls, datagrams_received, recv_calls;
 };
 
+/* One query's place in the resolver, in the caller's storage (a lookup object
+ * embeds it): sending a query allocates nothing and copies no name, which at
+ * hundreds of thousands of queries a second is a visible share of the DNS
+ * stage (docs/performance.md). Private to resolver.c. */
+struct sts_resolver_req {
+    struct sts_queue link; /* in the resolver's FIFO until sent */
+    struct sts_resolver *r;
+    sts_resolve_cb cb;
+    void *arg;
+    const char *name;
+    uint64_t t0; /* uv_hrtime at send */
+    uint16_t id; /* the query id while it is outstanding */
+    int type;
+    int starved; /* times it was sent again because a socket could not be opened */
+};
+
 struct sts_resolver *sts_resolver_new(uv_loop_t *loop, const struct sts_resolver_opts *o,
                                       char *err, size_t errlen);
-void sts_resolver_query(struct sts_resolver *r, const char *name, int type, sts_resolve_cb cb,
-                        void *arg);
+/* Ask name/type; cb runs exactly once, later (also on cancel). req and name
+ * must stay valid and unchanged until cb, which may free or reuse them: the
+ * resolver does not touch req once cb is called. */
+void sts_resolver_query(struct sts_resolver *r, struct sts_resolver_req *req, const char *name,
+                        int type, sts_resolve_cb cb, void *arg);
 /* Fail every queued and in-flight query with ARES_ECANCELLED (callbacks run). */
 void sts_resolver_cancel_all(struct sts_resolver *r);
 /* Close all handles; the loop must run afterwards to finish closing. */

@@ -47,10 +47,9 @@ static int grow(struct sts_buf *b, size_t need)
     return 0;
 }
 
-void sts_buf_add(struct sts_buf *b, const void *p, size_t n)
+void sts_buf_grow_add(struct sts_buf *b, const void *p, size_t n)
 {
-    /* hot path of every record: skip grow() when it fits */
-    if (b->len + n + 1 > b->cap && grow(b, n) < 0)
+    if (grow(b, n) < 0)
         return;
     memcpy(b->data + b->len, p, n);
     b->len += n;
@@ -102,11 +101,6 @@ void sts_buf_fixed(struct sts_buf *b, double v, int decimals)
     if (neg && scaled)
         *--p = '-';
     sts_buf_add(b, p, (size_t)(e - p));
-}
-
-void sts_buf_adds(struct sts_buf *b, const char *s)
-{
-    sts_buf_add(b, s, strlen(s));
 }
 
 void sts_buf_printf(struct sts_buf *b, const char *fmt, ...)

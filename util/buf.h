@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 struct sts_buf {
     char *data;
@@ -14,8 +15,20 @@ struct sts_buf {
 void sts_buf_init(struct sts_buf *b);
 void sts_buf_free(struct sts_buf *b);
 void sts_buf_reset(struct sts_buf *b);
-void sts_buf_add(struct sts_buf *b, const void *p, size_t n);
+void sts_buf_grow_add(struct sts_buf *b, const void *p, size_t n);
 void sts_buf_grow_addc(struct sts_buf *b, char c);
+/* n bytes: inline, with the growth out of line (a record makes hundreds of
+ * these calls, most of them a few bytes long) */
+static inline void sts_buf_add(struct sts_buf *b, const void *p, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        sts_buf_grow_add(b, p, n);
+        return;
+    }
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
 /* one byte: inline, it is the writers' most frequent call */
 static inline void sts_buf_addc(struct sts_buf *b, char c)
 {
@@ -28,7 +41,11 @@ static inline void sts_buf_addc(struct sts_buf *b, char c)
 }
 /* decimal digits of v (no printf: several numbers a record) */
 void sts_buf_uint(struct sts_buf *b, unsigned long long v);
-void sts_buf_adds(struct sts_buf *b, const char *s);
+/* a C string (inline: the length of a literal is known when compiling) */
+static inline void sts_buf_adds(struct sts_buf *b, const char *s)
+{
+    sts_buf_add(b, s, strlen(s));
+}
 /* v with exactly `decimals` (0-6) digits after the point, as printf's %.*f
  * (NaN and infinities as printf writes them) */
 void sts_buf_fixed(struct sts_buf *b, double v, int decimals);

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "buf.h"
 
@@ -26,7 +27,12 @@ void sts_jw_obj(struct sts_jsonw *w);  /* { */
 void sts_jw_end(struct sts_jsonw *w);  /* } */
 void sts_jw_arr(struct sts_jsonw *w);  /* [ */
 void sts_jw_aend(struct sts_jsonw *w); /* ] */
-void sts_jw_key(struct sts_jsonw *w, const char *k);
+void sts_jw_keyn(struct sts_jsonw *w, const char *k, size_t n);
+/* inline: keys are literals, whose length is known when compiling */
+static inline void sts_jw_key(struct sts_jsonw *w, const char *k)
+{
+    sts_jw_keyn(w, k, strlen(k));
+}
 void sts_jw_strn(struct sts_jsonw *w, const void *s, size_t n);
 void sts_jw_str(struct sts_jsonw *w, const char *s); /* NULL -> null */
 void sts_jw_int(struct sts_jsonw *w, int64_t v);

@@ -100,7 +100,7 @@ deb=$(ls "$W"/pkg/stsscan_*.deb 2>/dev/null | head -1)
 [ -n "$deb" ] || die "cpack made no .deb: $(tail -5 "$W/pkg/cpack.log")"
 depends=$(dpkg-deb -f "$deb" Depends)
 say "$(basename "$deb"): Depends: $depends"
-for lib in libuv1 libc-ares2 libssl3 libjansson4 libcsv3; do
+for lib in libuv1 libc-ares2 libssl3 libjansson4 libcsv3 libmimalloc2.0; do
   grep -q "\b$lib\b" <<<"$depends" || die "Depends lacks $lib (dpkg-shlibdeps did not run?)"
 done
 INSTALLED=1
