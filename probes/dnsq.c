@@ -2,6 +2,7 @@
 
 #include <ares.h>
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -149,18 +150,12 @@ void sts_dnsq_start(struct sts_ctx *ctx, const char *name, int type, sts_dnsq_cb
         cb(&tmp, NULL, name);
         return;
     }
-    /* field by field: calloc or a struct assignment would clear the whole
-     * name (1 KB: room for a name in which every byte is \DDD-escaped) */
+    /* everything before the name cleared: calloc would also clear the name's
+     * 1 KB of room (every byte may be \DDD-escaped), once per query */
+    memset(q, 0, offsetof(struct sts_dnsq, name));
     q->ctx = ctx;
     q->type = type;
-    q->hops = 0;
-    q->status = STS_ST_NOT_RUN;
-    q->err = STS_OK;
     q->rcode = -1;
-    q->tc = q->ad = false;
-    q->latency_ms = 0;
-    q->chain = NULL;
-    q->nchain = 0;
     q->cb = cb;
     q->arg = arg;
     sts_strlcpy(q->name, name, sizeof q->name);

@@ -7,6 +7,8 @@
 #ifndef STSSCAN_DNSQ_H
 #define STSSCAN_DNSQ_H
 
+#include <stddef.h>
+
 #include "../scanner/resolver.h"
 #include "dns_result.h"
 #include "dnsmsg.h"
@@ -30,8 +32,12 @@ struct sts_dnsq {
     sts_dnsq_cb cb;
     void *arg;
     struct sts_resolver_req req;  /* the query in the resolver */
-    char name[STS_DNS_NAME_MAX]; /* the name currently asked */
+    char name[STS_DNS_NAME_MAX]; /* the name currently asked; last: sts_dnsq_start
+                                  * clears only what comes before it */
 };
+_Static_assert(sizeof(struct sts_dnsq) - offsetof(struct sts_dnsq, name) - STS_DNS_NAME_MAX <
+                   _Alignof(struct sts_dnsq),
+               "the name is the last field of struct sts_dnsq");
 
 /* Start a lookup; cb runs exactly once, later (never synchronously unless the
  * resolver refuses at once). The callee frees q after cb returns. */

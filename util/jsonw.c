@@ -224,11 +224,11 @@ void sts_jw_ms(struct sts_jsonw *w, const char *key, double v)
 static void text_escape(struct sts_buf *b, const unsigned char *s, size_t n, bool dq)
 {
     static const char hex[] = "0123456789abcdef";
+    const unsigned char want = dq ? PLAIN_CSV : PLAIN_TEXT;
     size_t i = 0;
     while (i < n) {
         /* copy a run of plain printable ASCII in one go (the common case) */
         size_t j = i;
-        const unsigned char want = dq ? PLAIN_CSV : PLAIN_TEXT;
         while (j < n && (plain[s[j]] & want))
             j++;
         if (j > i) {
