@@ -277,6 +277,21 @@ static int add_counts(json_t *dst, json_t *src, char *err, size_t errlen)
     return 0;
 }
 
+/* The allocator that served every shard, or null when they differ (each
+ * shard's own is under "shards"); absent when the shards predate the key. */
+static void set_allocator(json_t *m, const struct shard *s, int n)
+{
+    const char *a0 = str(s[0].run, "allocator");
+    bool same = a0 != NULL, any = false;
+    for (int i = 0; i < n; i++) {
+        const char *a = str(s[i].run, "allocator");
+        any = any || a;
+        same = same && a && strcmp(a, a0) == 0;
+    }
+    if (any)
+        json_object_set_new(m, "allocator", same ? json_string(a0) : json_null());
+}
+
 static json_t *merged_run(struct shard *s, int n, const char *out, const struct sts_merge_as *as,
                           int argc, char **argv, char *err, size_t errlen)
 {
@@ -346,6 +361,7 @@ static json_t *merged_run(struct shard *s, int n, const char *out, const struct 
     json_object_set_new(m, "counts", counts);
     json_object_set_new(m, "dns", dns);
     json_object_set_new(m, "peak_rss_kb", json_integer(rss));
+    set_allocator(m, s, n);
     /* keys a newer scanner writes that the merge does not know: kept per shard only */
     const char *key;
     json_t *v;

@@ -60,6 +60,7 @@ def found(c):
 assert found(m["counts"]) == found(s["counts"]), (m["counts"], s["counts"])
 assert m["counts"]["smtp"]["peak_per_ip"] == max(x["counts"]["smtp"]["peak_per_ip"] for x in m["shards"])
 assert m["dns"]["queries_sent"] == sum(x["dns"]["queries_sent"] for x in m["shards"])
+assert m["allocator"] == s["allocator"] and all(x["allocator"] == s["allocator"] for x in m["shards"])
 PY
 # mx_hosts.csv: one row per (host, ip, port) as in the single scan; the domains that used each
 # address (its mx.csv rows) are the single scan's too
@@ -115,6 +116,17 @@ damaged; sed -i '2s/.*/"only","two"/' "$WORK/dmg/mx_hosts.csv"
 refuse mx-hosts-row "mx_hosts.csv line 2: a row with too few cells" "$S1" "$S2" "$WORK/dmg"
 damaged; rm "$WORK/dmg/mx.csv"
 refuse mx-missing "has no mx.csv, other shards have one" "$S1" "$S2" "$WORK/dmg"
+# shards served by different allocators (builds with and without mimalloc): the merged run.json
+# says null, each shard keeps its own
+damaged; python3 - "$WORK/dmg/run.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1])); r["allocator"] = "another malloc"; json.dump(r, open(sys.argv[1], "w"))
+PY
+"$STSSCAN" merge -o "$WORK/mixed" "$S1" "$S2" "$WORK/dmg" 2>/dev/null &&
+  python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); assert m["allocator"] is None, m["allocator"]
+assert [x["allocator"] for x in m["shards"]][2] == "another malloc" != m["shards"][0]["allocator"]' \
+    "$WORK/mixed/run.json" && ok "shards of different allocators: merged allocator null, each shard's kept" ||
+  bad "allocator of shards that differ (above)"
 # a non-empty -o is never written into; an empty one is used
 mkdir -p "$WORK/busy" && echo keep >"$WORK/busy/notes.txt"
 rc=0; "$STSSCAN" merge -o "$WORK/busy" "$S1" "$S2" "$S3" 2>"$WORK/refuse.log" || rc=$?

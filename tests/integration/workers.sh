@@ -41,6 +41,7 @@ assert sum(x["options"]["concurrency"] for x in w) <= o["concurrency"]
 assert m["records_in_files"] == s["records_in_files"] == m["counts"]["records"]
 assert m["options_sha256"] == s["options_sha256"], "workers changes nothing a scan measures"
 assert m["counts"]["domains_scanned"] == s["counts"]["domains_scanned"]
+assert m["allocator"] == s["allocator"] == w[0]["allocator"], (m.get("allocator"), s["allocator"])
 PY
 
 # two workers inside shard 2 of 3 (worker w of shard K/M is shard K + M(w-1) of M*N)
