@@ -240,6 +240,13 @@ static int smtp_init(struct sts_ctx *ctx, void **state, char *err, size_t errlen
     return st->cache ? 0 : -1;
 }
 
+static void smtp_abort(void *state)
+{
+    struct sts_smtp_state *st = state;
+    if (st->cache)
+        sts_smtp_cache_abort(st->cache);
+}
+
 /* After the last job: the cache's remaining entries become mx_hosts.csv rows. */
 static int smtp_fini(struct sts_ctx *ctx, void *state)
 {
@@ -271,6 +278,7 @@ const struct sts_probe sts_probe_smtp = {
     .fds = smtp_fds,
     .init = smtp_init,
     .start = smtp_start,
+    .abort = smtp_abort,
     .fini = smtp_fini,
     .free_state = smtp_free_state,
     .free_result = sts_smtp_result_free,

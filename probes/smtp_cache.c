@@ -12,6 +12,8 @@ struct entry {
     struct sts_cache_entry ce;
     struct sts_connreq req;      /* the limiter hands it back to go_session */
     struct sts_queue starved;    /* waiting for a descriptor (c->starved) */
+    struct sts_queue running;    /* in c->running while sess is set */
+    struct sts_smtp_session *sess;
     int retries;
     struct sts_smtp_cache *c;
     struct sts_smtp_conn *conn;  /* one reference held by the entry */
@@ -24,6 +26,7 @@ struct sts_smtp_cache {
     struct sts_cache cache;
     struct sts_connlimit *lim;
     struct sts_queue starved;    /* sessions that found no descriptor or memory: retried */
+    struct sts_queue running;    /* sessions in progress (sts_smtp_cache_abort) */
     uv_timer_t *retry;
     uint64_t requests, sessions, blocklisted, waits;
 };
@@ -61,6 +64,8 @@ static void finish(struct sts_smtp_cache *c, struct entry *e)
 static void on_session(struct sts_smtp_conn *conn, void *arg)
 {
     struct entry *e = arg;
+    sts_queue_remove(&e->running);
+    e->sess = NULL;
     /* frees the slot first: the next session for this IP may start now */
     sts_connlimit_done(e->c->lim, conn->ip);
     finish(e->c, e);
@@ -88,9 +93,16 @@ static void go_session(struct sts_connreq *r)
 {
     struct entry *e = STS_QUEUE_DATA(r, struct entry, req);
     struct sts_smtp_cache *c = e->c;
-    int rc = sts_smtp_session_start(c->ctx->loop, e->conn, &c->o.sess, on_session, e);
+    if (c->ctx->interrupted >= 2) { /* queued when the scan was aborted: never started */
+        sts_connlimit_done(c->lim, e->conn->ip);
+        sts_smtp_conn_fail(e->conn, STS_E_INTERRUPTED, NULL);
+        finish(c, e);
+        return;
+    }
+    int rc = sts_smtp_session_start(c->ctx->loop, e->conn, &c->o.sess, on_session, e, &e->sess);
     if (rc == 0) {
         c->sessions++;
+        sts_queue_insert_tail(&c->running, &e->running);
         return;
     }
     sts_connlimit_done(c->lim, e->conn->ip);
@@ -135,6 +147,7 @@ struct sts_smtp_cache *sts_smtp_cache_new(struct sts_ctx *ctx, const struct sts_
     c->ctx = ctx;
     c->o = *o;
     sts_queue_init(&c->starved);
+    sts_queue_init(&c->running);
     c->retry = malloc(sizeof *c->retry);
     if (c->retry) {
         uv_timer_init(ctx->loop, c->retry);
@@ -194,6 +207,15 @@ void sts_smtp_cache_get(struct sts_smtp_cache *c, const char *host, const char *
         return;
     }
     submit(c, e);
+}
+
+void sts_smtp_cache_abort(struct sts_smtp_cache *c)
+{
+    struct sts_queue *q;
+    /* each session ends later, in on_session, which unlinks it */
+    STS_QUEUE_FOREACH(q, &c->running) {
+        sts_smtp_session_abort(STS_QUEUE_DATA(q, struct entry, running)->sess);
+    }
 }
 
 void sts_smtp_cache_free(struct sts_smtp_cache *c)

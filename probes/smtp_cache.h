@@ -54,6 +54,9 @@ struct sts_smtp_cache *sts_smtp_cache_new(struct sts_ctx *ctx, const struct sts_
                                           char *err, size_t errlen);
 void sts_smtp_cache_get(struct sts_smtp_cache *c, const char *host, const char *ip,
                         struct sts_smtp_wait *w, sts_smtp_cache_cb cb);
+/* A second Ctrl-C (or a fatal error): stop the sessions in progress; those
+ * still queued fail as interrupted when the limiter starts them. */
+void sts_smtp_cache_abort(struct sts_smtp_cache *c);
 /* Frees the cache (every session has ended: the scan ends after its last job). */
 void sts_smtp_cache_free(struct sts_smtp_cache *c);
 

@@ -64,8 +64,9 @@ void sts_smtp_conn_detail(struct sts_smtp_conn *c, const char *d)
 
 void sts_smtp_conn_fail(struct sts_smtp_conn *c, sts_err e, const char *detail)
 {
-    c->cls = e == STS_E_BLOCKLISTED || e == STS_E_SMTP_IPV6_SKIPPED ? STS_SMTP_C_NOT_PROBED
-                                                                     : STS_SMTP_C_ERROR;
+    c->cls = e == STS_E_BLOCKLISTED || e == STS_E_SMTP_IPV6_SKIPPED || e == STS_E_INTERRUPTED
+                 ? STS_SMTP_C_NOT_PROBED
+                 : STS_SMTP_C_ERROR;
     c->err = e;
     sts_smtp_conn_detail(c, detail);
     c->done = true;

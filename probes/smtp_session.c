@@ -19,7 +19,7 @@
 
 enum phase { P_CONNECT, P_BANNER, P_EHLO, P_STARTTLS, P_TLS, P_EHLO2, P_QUIT };
 
-struct sess {
+struct sts_smtp_session {
     uv_tcp_t tcp;
     uv_timer_t timer;
     uv_connect_t creq;
@@ -57,7 +57,7 @@ static char *fit(char *text)
     return t ? t : text;
 }
 
-static void keep_reply(struct sess *s, struct sts_smtp_ev *ev)
+static void keep_reply(struct sts_smtp_session *s, struct sts_smtp_ev *ev)
 {
     const struct sts_smtp_reply *r = &s->rd.reply;
     ev->code = r->complete ? r->code : -1;
@@ -89,7 +89,7 @@ static char *ext_lines(const struct sts_ehlo *e)
 
 static void on_close(uv_handle_t *h)
 {
-    struct sess *s = h->data;
+    struct sts_smtp_session *s = h->data;
     if (--s->handles > 0)
         return;
     struct sts_smtp_conn *c = s->c;
@@ -102,7 +102,7 @@ static void on_close(uv_handle_t *h)
     cb(c, arg);
 }
 
-static void shut(struct sess *s)
+static void shut(struct sts_smtp_session *s)
 {
     if (s->closing)
         return;
@@ -115,7 +115,7 @@ static void shut(struct sess *s)
 
 static void on_timeout(uv_timer_t *t);
 
-static void arm(struct sess *s, enum phase ph, int ms)
+static void arm(struct sts_smtp_session *s, enum phase ph, int ms)
 {
     s->ph = ph;
     s->tph = uv_hrtime();
@@ -128,7 +128,7 @@ static void on_plain_written(uv_write_t *req, int status)
     free(req);
 }
 
-static int send_cmd(struct sess *s, const char *cmd)
+static int send_cmd(struct sts_smtp_session *s, const char *cmd)
 {
     size_t n = strlen(cmd);
     if (s->tls_mode)
@@ -146,13 +146,13 @@ static int send_cmd(struct sess *s, const char *cmd)
     return 0;
 }
 
-static void start_reply(struct sess *s)
+static void start_reply(struct sts_smtp_session *s)
 {
     sts_smtp_reader_init(&s->rd, s->o.max_reply, 0);
 }
 
 /* Send QUIT and wait for 221, or close at once if even that fails. */
-static void quit(struct sess *s)
+static void quit(struct sts_smtp_session *s)
 {
     start_reply(s);
     if (send_cmd(s, "QUIT\r\n") < 0) {
@@ -163,7 +163,7 @@ static void quit(struct sess *s)
     arm(s, P_QUIT, s->o.reply_ms);
 }
 
-static void ended(struct sess *s, enum sts_smtp_class cls, sts_err e, bool polite)
+static void ended(struct sts_smtp_session *s, enum sts_smtp_class cls, sts_err e, bool polite)
 {
     s->c->cls = cls;
     s->c->err = e;
@@ -179,7 +179,7 @@ static void on_tls_data(void *arg, const char *data, size_t len);
 
 static void on_hs(void *arg, int status, const char *reason)
 {
-    struct sess *s = arg;
+    struct sts_smtp_session *s = arg;
     struct sts_smtp_conn *c = s->c;
     if (s->closing)
         return;
@@ -212,7 +212,7 @@ static void on_hs(void *arg, int status, const char *reason)
 
 /* Bytes after "220 Ready to start TLS": a TLS record, or evidence of a
  * middlebox (or broken server) that answered 220 and kept talking plaintext. */
-static void tls_bytes(struct sess *s, const unsigned char *p, size_t len)
+static void tls_bytes(struct sts_smtp_session *s, const unsigned char *p, size_t len)
 {
     struct sts_smtp_conn *c = s->c;
     if (!s->sniffed) {
@@ -247,7 +247,7 @@ static void tls_bytes(struct sess *s, const unsigned char *p, size_t len)
 
 /* ---- replies --------------------------------------------------------------- */
 
-static void on_reply(struct sess *s)
+static void on_reply(struct sts_smtp_session *s)
 {
     struct sts_smtp_conn *c = s->c;
     char cmd[300];
@@ -341,7 +341,7 @@ static void on_reply(struct sess *s)
 
 /* A reply the reader refused (too long, garbage): the stream is out of step,
  * so no QUIT; the class stays what TLS made it, else the session is an error. */
-static void on_reply_error(struct sess *s)
+static void on_reply_error(struct sts_smtp_session *s)
 {
     struct sts_smtp_conn *c = s->c;
     sts_err e = s->rd.reply.err != STS_OK ? s->rd.reply.err : STS_E_SMTP_REPLY_GARBAGE;
@@ -361,7 +361,7 @@ static void on_reply_error(struct sess *s)
 
 /* Plaintext SMTP bytes (before STARTTLS, or decrypted after it). Replies are
  * taken one at a time; bytes after a "220" to STARTTLS belong to TLS. */
-static void feed(struct sess *s, const unsigned char *p, size_t len)
+static void feed(struct sts_smtp_session *s, const unsigned char *p, size_t len)
 {
     bool was_tls = s->tls_mode;
     while (len > 0 && !s->closing && s->tls_mode == was_tls) {
@@ -385,18 +385,18 @@ static void feed(struct sess *s, const unsigned char *p, size_t len)
 
 static void on_tls_data(void *arg, const char *data, size_t len)
 {
-    struct sess *s = arg;
+    struct sts_smtp_session *s = arg;
     feed(s, (const unsigned char *)data, len);
 }
 
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
     (void)hint;
-    struct sess *s = h->data;
+    struct sts_smtp_session *s = h->data;
     *buf = uv_buf_init(s->rbuf, sizeof s->rbuf);
 }
 
-static void on_eof(struct sess *s, ssize_t nread)
+static void on_eof(struct sts_smtp_session *s, ssize_t nread)
 {
     struct sts_smtp_conn *c = s->c;
     if (nread != UV_EOF)
@@ -425,7 +425,7 @@ static void on_eof(struct sess *s, ssize_t nread)
 
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 {
-    struct sess *s = st->data;
+    struct sts_smtp_session *s = st->data;
     if (s->closing || nread == 0)
         return;
     if (nread < 0) {
@@ -440,7 +440,7 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 
 static void on_timeout(uv_timer_t *t)
 {
-    struct sess *s = t->data;
+    struct sts_smtp_session *s = t->data;
     struct sts_smtp_conn *c = s->c;
     switch (s->ph) {
     case P_CONNECT:
@@ -483,7 +483,7 @@ static sts_err connect_err(int status)
 
 static void on_connect(uv_connect_t *req, int status)
 {
-    struct sess *s = req->data;
+    struct sts_smtp_session *s = req->data;
     struct sts_smtp_conn *c = s->c;
     if (s->closing)
         return;
@@ -503,9 +503,24 @@ static void on_connect(uv_connect_t *req, int status)
     }
 }
 
+/* Only QUIT was left: the result is complete, close without waiting for 221.
+ * Otherwise the session did not finish, and its result says so: the scanner
+ * stopped it, not the target (class scan, docs/errors.md). */
+void sts_smtp_session_abort(struct sts_smtp_session *s)
+{
+    if (s->closing)
+        return;
+    if (s->ph != P_QUIT) {
+        s->c->cls = STS_SMTP_C_ERROR;
+        s->c->err = STS_E_INTERRUPTED;
+        sts_smtp_conn_detail(s->c, "stopped by the scanner (a second Ctrl-C, or a fatal error)");
+    }
+    shut(s);
+}
+
 int sts_smtp_session_start(uv_loop_t *loop, struct sts_smtp_conn *c,
                            const struct sts_smtp_session_opts *o, sts_smtp_session_cb cb,
-                           void *arg)
+                           void *arg, struct sts_smtp_session **out)
 {
     struct sockaddr_storage ss;
     if (uv_ip4_addr(c->ip, c->port, (struct sockaddr_in *)&ss) != 0 &&
@@ -513,7 +528,7 @@ int sts_smtp_session_start(uv_loop_t *loop, struct sts_smtp_conn *c,
         sts_smtp_conn_fail(c, STS_E_SMTP_CONNECT_ERROR, "not an IP address");
         return -1;
     }
-    struct sess *s = calloc(1, sizeof *s);
+    struct sts_smtp_session *s = calloc(1, sizeof *s);
     if (!s)
         return STS_SESSION_RETRY; /* out of memory now: the caller waits and retries */
     /* the socket first, so that running out of descriptors is back-pressure
@@ -540,6 +555,8 @@ int sts_smtp_session_start(uv_loop_t *loop, struct sts_smtp_conn *c,
     s->tcp.data = s->timer.data = s->creq.data = s;
     uv_tcp_nodelay(&s->tcp, 1);
     arm(s, P_CONNECT, o->connect_ms);
+    if (out)
+        *out = s;
     rc = uv_tcp_connect(&s->creq, &s->tcp, (const struct sockaddr *)&ss, on_connect);
     if (rc < 0) {
         sts_smtp_conn_detail(c, uv_strerror(rc));

@@ -96,13 +96,18 @@ struct sts_smtp_session_opts {
 typedef void (*sts_smtp_session_cb)(struct sts_smtp_conn *c, void *arg);
 
 /* Run a session to c->ip:c->port, filling c; cb runs once, after the
- * socket is closed. 0; -1 (c failed, cb not called) when it cannot start;
- * STS_SESSION_RETRY when the scanner has no descriptor or memory for it now
- * (c untouched, cb not called: try again later). */
+ * socket is closed. 0 (*out, if given, is the session until cb runs); -1
+ * (c failed, cb not called) when it cannot start; STS_SESSION_RETRY when the
+ * scanner has no descriptor or memory for it now (c untouched, cb not called:
+ * try again later). */
 #define STS_SESSION_RETRY (-2)
+struct sts_smtp_session;
 int sts_smtp_session_start(uv_loop_t *loop, struct sts_smtp_conn *c,
                            const struct sts_smtp_session_opts *o, sts_smtp_session_cb cb,
-                           void *arg);
+                           void *arg, struct sts_smtp_session **out);
+/* Stop a session now (a second Ctrl-C): its result says interrupted unless
+ * only QUIT was left; cb still runs once, when the socket has closed. */
+void sts_smtp_session_abort(struct sts_smtp_session *s);
 
 /* probes/smtp_dane.c: TLSA records from an answer (RFC 6698 2.1), and their
  * evaluation against the peer chain of ssl (RFC 7672 3.1). */

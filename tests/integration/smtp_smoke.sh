@@ -77,6 +77,7 @@ echo "d-multi MX 10 mx-ok" >> "$Z"
 echo "d-multi MX 20 mx-plain" >> "$Z"
 echo "d-null MX 0 ." >> "$Z"
 for i in $(seq 1 30); do echo "many$i MX 10 mx-ok" >> "$Z"; done  # per-IP cap check
+for i in $(seq 1 5); do echo "hush$i MX 10 mx-silent" >> "$Z"; done  # second Ctrl-C check
 cat > "$RUN/knot/knot.conf" <<CONF
 server:
     listen: $DNS@53
@@ -226,3 +227,35 @@ if len(log) != 30 or peak > 2 or peak < 1 or ok.count("starttls_offered") != 30:
 print(f"smtp_smoke: ok (no dedup: 30 sessions to one IP, server-side peak concurrency {peak} <= --smtp-per-ip 2)")
 PY
 grep "smtp:" "$RUN/many.err" || true
+
+# ---- a second Ctrl-C stops the sessions in flight (the stage's abort): five domains on the
+# silent server (no banner), a 60 s reply timeout, one session per IP at a time, so one runs and
+# four wait in the limiter. After SIGINT twice the scan ends without waiting for any timeout:
+# the running session says error / interrupted, the waiting ones not_probed / interrupted.
+: > "$RUN/conns.log"
+seq 1 5 | sed 's/^/hush/; s/$/.smoke.test/' > "$RUN/hush.txt"
+"$STSSCAN" scan --resolver $DNS --probes dns,smtp --no-progress -o "$RUN/out-abort" \
+  --smtp-port $PORT --ca-file "$C/ca.crt" --no-smtp-dedup --smtp-per-ip 1 --smtp-rate 0 \
+  --smtp-reply-timeout 60000 "$RUN/hush.txt" 2>"$RUN/abort.err" &
+SCAN_PID=$!
+for _ in $(seq 100); do grep -q "^127.0.26.7 " "$RUN/conns.log" && break; sleep 0.1; done
+kill -INT $SCAN_PID; sleep 0.5; kill -INT $SCAN_PID
+for _ in $(seq 300); do kill -0 $SCAN_PID 2>/dev/null || break; sleep 0.1; done
+if kill -0 $SCAN_PID 2>/dev/null; then
+  kill -KILL $SCAN_PID
+  echo "smtp_smoke: FAIL second Ctrl-C: the scan still ran 30 s later (waiting for its timeouts)"
+  exit 1
+fi
+rc=0; wait $SCAN_PID || rc=$?
+python3 - "$RUN/out-abort" "$rc" <<'PY'
+import collections, json, sys
+out, rc = sys.argv[1], int(sys.argv[2])
+run = json.load(open(out + "/run.json"))
+addrs = [a for l in open(out + "/results.ndjson") for h in json.loads(l)["smtp"]["hosts"] for a in h["addrs"]]
+got = collections.Counter((a["class"], a["error"]) for a in addrs)
+want = collections.Counter({("error", "interrupted"): 1, ("not_probed", "interrupted"): 4})
+if rc != 130 or run["status"] != "interrupted" or got != want:
+    print(f"smtp_smoke: FAIL second Ctrl-C: exit {rc}, run.json {run['status']}, addresses {dict(got)}")
+    sys.exit(1)
+print(f"smtp_smoke: ok (second Ctrl-C: exit 130; the running session interrupted, 4 queued not probed)")
+PY
