@@ -225,7 +225,8 @@ const struct sts_table_def sts_smtp_tables[] = {
     {"mx_hosts.csv",
      "one row per unique (MX host, IP) session of the run, written as soon as the "
      "session ends (with --smtp-cache eviction an address may be probed, and "
-     "listed, again). The domains that used a session are its rows in mx.csv",
+     "listed, again; a session stopped by a second Ctrl-C is not listed). The "
+     "domains that used a session are its rows in mx.csv",
      host_cols, sizeof host_cols / sizeof host_cols[0]},
     {NULL, NULL, NULL, 0},
 };
@@ -362,6 +363,10 @@ void sts_smtp_on_final(void *state, const struct sts_smtp_conn *c)
 {
     struct sts_smtp_state *st = state;
     struct host_row row = {{c}};
+    /* stopped by a second Ctrl-C: not a measurement of the server. Its domains'
+     * records say so; a --resume that needs the address probes it and lists it */
+    if (c->err == STS_E_INTERRUPTED)
+        return;
     if (st->seen.b) { /* --resume: probed before the interruption, that row stands */
         struct sts_buf key, cell;
         sts_buf_init(&key);

@@ -248,14 +248,18 @@ if kill -0 $SCAN_PID 2>/dev/null; then
 fi
 rc=0; wait $SCAN_PID || rc=$?
 python3 - "$RUN/out-abort" "$rc" <<'PY'
-import collections, json, sys
+import collections, csv, json, sys
 out, rc = sys.argv[1], int(sys.argv[2])
 run = json.load(open(out + "/run.json"))
 addrs = [a for l in open(out + "/results.ndjson") for h in json.loads(l)["smtp"]["hosts"] for a in h["addrs"]]
 got = collections.Counter((a["class"], a["error"]) for a in addrs)
 want = collections.Counter({("error", "interrupted"): 1, ("not_probed", "interrupted"): 4})
-if rc != 130 or run["status"] != "interrupted" or got != want:
-    print(f"smtp_smoke: FAIL second Ctrl-C: exit {rc}, run.json {run['status']}, addresses {dict(got)}")
+# mx_hosts.csv lists measured sessions only: none of these (a --resume probes them again)
+hosts = list(csv.DictReader(open(out + "/mx_hosts.csv")))
+if rc != 130 or run["status"] != "interrupted" or got != want or hosts:
+    print(f"smtp_smoke: FAIL second Ctrl-C: exit {rc}, run.json {run['status']}, addresses {dict(got)}, "
+          f"mx_hosts.csv rows {len(hosts)}")
     sys.exit(1)
-print(f"smtp_smoke: ok (second Ctrl-C: exit 130; the running session interrupted, 4 queued not probed)")
+print(f"smtp_smoke: ok (second Ctrl-C: exit 130; the running session interrupted, 4 queued not probed, "
+      f"none in mx_hosts.csv)")
 PY
