@@ -369,6 +369,12 @@ static int policy_init(struct sts_ctx *ctx, void **state, char *err, size_t errl
         free(ps);
         return -1;
     }
+    if (sts_tls_verify_cache(ps->ssl, &ps->stats.verify) < 0) {
+        snprintf(err, errlen, "policy stage: out of memory");
+        SSL_CTX_free(ps->ssl);
+        free(ps);
+        return -1;
+    }
     struct sts_connlimit_opts lo = {
         .max_conns = ctx->opts->policy_max_conns, .per_ip = ctx->opts->policy_per_ip, .rate = 0};
     ps->lim = sts_connlimit_new(ctx->loop, &lo);

@@ -12,6 +12,7 @@
 #include "policy_http.h"
 #include "policy_parse.h"
 #include "tls_facts.h"
+#include "tls_verify.h"
 
 #define STS_POLICY_HDR_KEEP 256      /* bytes kept of each recorded header value */
 #define STS_POLICY_HDR_CAP 65536     /* total response header bytes before abort */
@@ -106,6 +107,7 @@ void sts_policy_stats_json(void *stats, struct sts_jsonw *w);
 struct sts_policy_stats {
     uint64_t status[STS_PST__COUNT];
     uint64_t mode[STS_POLICY_MODE__COUNT];
+    struct sts_tls_verify_counts verify; /* the fetches' chain verifications (tls_verify.h) */
 };
 
 #endif

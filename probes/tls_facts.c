@@ -26,7 +26,7 @@ static char *name_oneline(const X509_NAME *n)
     return s;
 }
 
-static double asn1_unix(const ASN1_TIME *t)
+double sts_asn1_unix(const ASN1_TIME *t)
 {
     struct tm tm;
     if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
@@ -45,8 +45,8 @@ void sts_tls_facts_cert(X509 *leaf, const char *host, time_t now, struct sts_tls
         f->name_match || (host && X509_check_host(leaf, host, 0, 0, NULL) == 1);
     f->subject = name_oneline(X509_get_subject_name(leaf));
     f->issuer = name_oneline(X509_get_issuer_name(leaf));
-    f->not_before = asn1_unix(X509_get0_notBefore(leaf));
-    f->not_after = asn1_unix(X509_get0_notAfter(leaf));
+    f->not_before = sts_asn1_unix(X509_get0_notBefore(leaf));
+    f->not_after = sts_asn1_unix(X509_get0_notAfter(leaf));
     f->expired = f->not_after > 0 && (double)now > f->not_after;
     f->not_yet_valid = f->not_before > 0 && (double)now < f->not_before;
     f->self_signed = (X509_get_extension_flags(leaf) & EXFLAG_SS) != 0;

@@ -1,7 +1,6 @@
 /*
  * Certificate and session facts, extracted by one function whichever probe
- * saw the TLS session (the SMTP probe's own OpenSSL-over-libuv layer, or the
- * policy probe's libcurl via CURLINFO_TLS_SSL_PTR). Host-name matching is
+ * saw the TLS session (both run OpenSSL over libuv: tls_uv.c). Host-name matching is
  * OpenSSL's X509_check_host (RFC 6125: wildcard only as the whole leftmost
  * label, no partial-label wildcards, SANs before CN).
  */
@@ -46,6 +45,8 @@ void sts_tls_facts_from_ssl(SSL *ssl, const char *host, struct sts_tls_facts *f)
  * sts_tls_facts_free. */
 void sts_tls_facts_cert(X509 *leaf, const char *host, time_t now, struct sts_tls_facts *f);
 void sts_tls_facts_free(struct sts_tls_facts *f);
+/* An ASN.1 time as Unix seconds; 0 when absent or unreadable. */
+double sts_asn1_unix(const ASN1_TIME *t);
 /* Emit as a JSON object value (after a key). */
 void sts_tls_facts_json(struct sts_jsonw *w, const struct sts_tls_facts *f);
 
