@@ -373,11 +373,5 @@ void sts_policy_stats_json(void *stats, struct sts_jsonw *w)
         sts_jw_uint(w, st->mode[i]);
     }
     sts_jw_end(w);
-    sts_jw_key(w, "policy_tls_verify");
-    sts_jw_obj(w);
-    sts_jw_key(w, "verified");
-    sts_jw_uint(w, st->verify.verified);
-    sts_jw_key(w, "reused");
-    sts_jw_uint(w, st->verify.reused);
-    sts_jw_end(w);
+    sts_tls_verify_counts_json(w, "policy_tls_verify", &st->verify);
 }

@@ -227,6 +227,14 @@ static int smtp_init(struct sts_ctx *ctx, void **state, char *err, size_t errlen
     st->ssl = sts_tls_client_ctx(o->ca_file, STS_TLS_MEASURE_ALL, err, errlen);
     if (!st->ssl || sts_smtp_files_open(st, o, err, errlen) < 0)
         return -1;
+    /* one verification per presented chain (tls_verify.h): a provider's MX
+     * hosts and addresses present the same chain. DANE is matched by us
+     * (smtp_dane.c), not by OpenSSL, so the context's verification is the
+     * same for every session. */
+    if (sts_tls_verify_cache(st->ssl, &st->verify) < 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     struct sts_smtp_cache_opts co = {
         .max_entries = (size_t)o->smtp_cache_max, .per_ip = o->smtp_per_ip,
         .max_conns = o->smtp_max_conns, .rate = o->smtp_rate, .dedup = o->smtp_dedup,

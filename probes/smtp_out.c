@@ -375,6 +375,7 @@ void sts_smtp_stats_json(void *state, struct sts_jsonw *w)
     sts_jw_key(w, "peak_per_ip");
     sts_jw_uint(w, cs.peak_per_ip);
     sts_jw_end(w);
+    sts_tls_verify_counts_json(w, "smtp_tls_verify", &st->verify);
 }
 
 void sts_smtp_summary(void *state, struct sts_buf *line)

@@ -9,6 +9,7 @@
 #include "dns_result.h"
 #include "smtp_cache.h"
 #include "smtp_verdict.h"
+#include "tls_verify.h"
 
 struct sts_smtp_addr {
     char *ip;
@@ -59,6 +60,7 @@ struct sts_smtp_state {
     struct sts_table *mx_csv, *mx_hosts_csv;
     bool csv_raw;                 /* --csv-raw: how mx_hosts.csv cells are written (seen) */
     struct sts_smtp_cache_stats final_stats; /* the cache's, kept when it is freed */
+    struct sts_tls_verify_counts verify;     /* the sessions' chain verifications */
 };
 
 #endif

@@ -167,3 +167,15 @@ int sts_tls_verify_chain(X509_STORE_CTX *xs, SSL_CTX *ctx)
     struct cache *c = ex_index < 0 ? NULL : SSL_CTX_get_ex_data(ctx, ex_index);
     return c ? verify(xs, c) : X509_verify_cert(xs);
 }
+
+void sts_tls_verify_counts_json(struct sts_jsonw *w, const char *key,
+                                const struct sts_tls_verify_counts *n)
+{
+    sts_jw_key(w, key);
+    sts_jw_obj(w);
+    sts_jw_key(w, "verified");
+    sts_jw_uint(w, n->verified);
+    sts_jw_key(w, "reused");
+    sts_jw_uint(w, n->reused);
+    sts_jw_end(w);
+}

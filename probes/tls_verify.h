@@ -26,6 +26,8 @@
 #include <openssl/ssl.h>
 #include <stdint.h>
 
+#include "../util/jsonw.h"
+
 /* run statistics: chains verified by OpenSSL, results reused */
 struct sts_tls_verify_counts {
     uint64_t verified;
@@ -36,6 +38,9 @@ struct sts_tls_verify_counts {
  * dies with ctx. counts, if not NULL, must outlive ctx's connections.
  * 0, or -1 when out of memory (ctx then verifies as before). */
 int sts_tls_verify_cache(SSL_CTX *ctx, struct sts_tls_verify_counts *counts);
+/* run.json: "key": {"verified": N, "reused": N} */
+void sts_tls_verify_counts_json(struct sts_jsonw *w, const char *key,
+                                const struct sts_tls_verify_counts *n);
 /* What libssl calls for a connection of ctx: X509_verify_cert(xs), or the
  * reused result (then only X509_STORE_CTX_get_error is set). For tests. */
 int sts_tls_verify_chain(X509_STORE_CTX *xs, SSL_CTX *ctx);

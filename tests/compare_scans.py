@@ -16,7 +16,7 @@ What is compared
   mx_hosts.csv    rows keyed by (host, ip, port);    same rule per column.
                   A CSV must exist in both directories or in neither; headers must match.
   run.json        `counts` and `input_sha256` (equal; counts of how the scan ran -- its
-                  caches, sessions and peaks -- are not compared), and `options` except out_dir, shard,
+                  caches, sessions, peaks and reused chain verifications -- are not compared), and `options` except out_dir, shard,
                   progress and input (the list's path; its content is input_sha256).
                   (Not `dns`: shards resolve a shared MX host once each, so query counts
                   legitimately differ.)
@@ -59,7 +59,7 @@ RUN_OPTION_IGNORED = {"out_dir", "shard", "progress", "input", "resume", "force"
 # found: shards, or two runs, differ there legitimately (a shared MX host is resolved and
 # probed once per shard)
 RUN_COUNTS_IGNORED = {"mx_cache", "sessions", "joined", "cached", "evicted", "peak_conns",
-                      "peak_per_ip", "descriptor_waits"}
+                      "peak_per_ip", "descriptor_waits", "policy_tls_verify", "smtp_tls_verify"}
 
 
 class Ignore:

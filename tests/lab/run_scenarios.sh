@@ -56,4 +56,5 @@ if [ ! -f "$OUT/results.ndjson" ]; then
 fi
 [ "$rc" = 0 ] || echo "run_scenarios: note: scanner exit status $rc" >&2
 python3 "$LAB_SRC/check_truth.py" --truth "$TRUTH" --results "$OUT/results.ndjson" --stages "$STAGES"
+python3 "$LAB_SRC/check_verify_counts.py" "$OUT"
 exit "$rc"
