@@ -371,8 +371,7 @@ static int policy_init(struct sts_ctx *ctx, void **state, char *err, size_t errl
     }
     if (sts_tls_verify_cache(ps->ssl, &ps->stats.verify) < 0) {
         snprintf(err, errlen, "policy stage: out of memory");
-        SSL_CTX_free(ps->ssl);
-        free(ps);
+        policy_free_state(ps);
         return -1;
     }
     struct sts_connlimit_opts lo = {

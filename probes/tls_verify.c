@@ -26,9 +26,9 @@
 struct entry {
     unsigned char key[32]; /* SHA-256 over the SHA-256 of each presented certificate */
     bool used;
-    int code;      /* X509_STORE_CTX_get_error after X509_verify_cert */
-    time_t from;   /* latest notBefore of the built chain */
-    time_t until;  /* earliest notAfter of the built chain, at most TTL_S after storing */
+    int code;     /* X509_STORE_CTX_get_error after X509_verify_cert */
+    time_t from;  /* latest notBefore of the built chain */
+    time_t until; /* earliest notAfter of the built chain, at most TTL_S after storing */
 };
 
 struct cache {
@@ -36,13 +36,11 @@ struct cache {
     EVP_MD_CTX *md;
     struct entry *slot;
     struct sts_tls_verify_counts *counts;
-    struct sts_tls_verify_counts own; /* when the caller keeps none */
 };
 
 static int ex_index = -1;
 
-static void cache_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
-                       void *argp)
+static void cache_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
 {
     (void)parent, (void)ad, (void)idx, (void)argl, (void)argp;
     struct cache *c = ptr;
@@ -55,9 +53,10 @@ static void cache_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, lon
 }
 
 /* The key of the presented chain: the leaf, then the peer's list as sent
- * (libssl passes the whole list, leaf first, as the untrusted certificates).
- * A digest of each certificate's full DER, so a changed signature or
- * extension is another chain. false when a digest fails (then no caching). */
+ * (libssl passes the whole list, leaf first, as the untrusted certificates:
+ * that first entry is the leaf itself and is not digested twice). A digest
+ * of each certificate's full DER, so a changed signature or extension is
+ * another chain. false when a digest fails (then no caching). */
 static bool chain_key(struct cache *c, X509_STORE_CTX *xs, unsigned char key[32])
 {
     X509 *leaf = X509_STORE_CTX_get0_cert(xs);
@@ -66,6 +65,8 @@ static bool chain_key(struct cache *c, X509_STORE_CTX *xs, unsigned char key[32]
         return false;
     int n = rest ? sk_X509_num(rest) : 0;
     for (int i = -1; i < n; i++) {
+        if (i == 0 && sk_X509_value(rest, 0) == leaf)
+            continue;
         unsigned char d[EVP_MAX_MD_SIZE];
         unsigned dl = 0;
         if (X509_digest(i < 0 ? leaf : sk_X509_value(rest, i), c->sha256, d, &dl) != 1 ||
@@ -122,8 +123,7 @@ static int verify(X509_STORE_CTX *xs, void *arg)
         uint32_t h;
         memcpy(&h, key, sizeof h);
         e = &c->slot[h & (SLOTS - 1)];
-        if (e->used && memcmp(e->key, key, sizeof key) == 0 && now >= e->from &&
-            now < e->until) {
+        if (e->used && memcmp(e->key, key, sizeof key) == 0 && now >= e->from && now < e->until) {
             c->counts->reused++;
             X509_STORE_CTX_set_error(xs, e->code);
             return e->code == X509_V_OK;
@@ -144,8 +144,7 @@ static int verify(X509_STORE_CTX *xs, void *arg)
 
 int sts_tls_verify_cache(SSL_CTX *ctx, struct sts_tls_verify_counts *counts)
 {
-    if (ex_index < 0 &&
-        (ex_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, cache_free)) < 0)
+    if (ex_index < 0 && (ex_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, cache_free)) < 0)
         return -1;
     struct cache *c = calloc(1, sizeof *c);
     if (!c)
@@ -153,8 +152,8 @@ int sts_tls_verify_cache(SSL_CTX *ctx, struct sts_tls_verify_counts *counts)
     c->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
     c->md = EVP_MD_CTX_new();
     c->slot = calloc(SLOTS, sizeof *c->slot);
-    c->counts = counts ? counts : &c->own;
-    if (!c->sha256 || !c->md || !c->slot || SSL_CTX_set_ex_data(ctx, ex_index, c) != 1) {
+    c->counts = counts;
+    if (!counts || !c->sha256 || !c->md || !c->slot || SSL_CTX_set_ex_data(ctx, ex_index, c) != 1) {
         cache_free(NULL, c, NULL, 0, 0, NULL);
         return -1;
     }

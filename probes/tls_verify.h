@@ -35,8 +35,9 @@ struct sts_tls_verify_counts {
 };
 
 /* Install the cache on ctx (before any connection); the cache lives and
- * dies with ctx. counts, if not NULL, must outlive ctx's connections.
- * 0, or -1 when out of memory (ctx then verifies as before). */
+ * dies with ctx, and counts in *counts, which must outlive ctx's
+ * connections. 0, or -1 when out of memory or counts is NULL (ctx then
+ * verifies as before). */
 int sts_tls_verify_cache(SSL_CTX *ctx, struct sts_tls_verify_counts *counts);
 /* run.json: "key": {"verified": N, "reused": N} */
 void sts_tls_verify_counts_json(struct sts_jsonw *w, const char *key,

@@ -193,18 +193,20 @@ def compare_table(name, a_dir, b_dir, make_items, rep):
     return len(set(ia) | set(ib))
 
 
+def found_counts(counts):
+    """run.json counts without those of how the scan ran (RUN_COUNTS_IGNORED), recursively."""
+    if not isinstance(counts, dict):
+        return counts
+    return {k: found_counts(v) for k, v in counts.items() if k not in RUN_COUNTS_IGNORED}
+
+
 def compare_run(a_dir, b_dir, rep, counts=True):
     ra = json.load(open(os.path.join(a_dir, "run.json")))
     rb = json.load(open(os.path.join(b_dir, "run.json")))
     paths = []
-
-    def found(counts):  # what the scan found, without how it ran
-        if not isinstance(counts, dict):
-            return counts
-        return {k: found(v) for k, v in counts.items() if k not in RUN_COUNTS_IGNORED}
-
     if counts:
-        diff_values(found(ra.get("counts")), found(rb.get("counts")), "counts.", paths, 20)
+        diff_values(found_counts(ra.get("counts")), found_counts(rb.get("counts")), "counts.",
+                    paths, 20)
     diff_values(ra.get("input_sha256"), rb.get("input_sha256"), "input_sha256.", paths, 20)
     oa = {k: v for k, v in (ra.get("options") or {}).items() if k not in RUN_OPTION_IGNORED}
     ob = {k: v for k, v in (rb.get("options") or {}).items() if k not in RUN_OPTION_IGNORED}

@@ -44,20 +44,18 @@ if python3 "$COMPARE" "$WORK/single" "$WORK/merged"; then
 else
   bad "merged differs from the single-process scan (above)"
 fi
-python3 - "$WORK/merged/run.json" "$WORK/single/run.json" <<'PY' && ok "merged run.json: completed, 3 shards kept, counts summed" || bad "merged run.json (above)"
+python3 - "$WORK/merged/run.json" "$WORK/single/run.json" "$REPO/tests" <<'PY' && ok "merged run.json: completed, 3 shards kept, counts summed" || bad "merged run.json (above)"
 import json, sys
 m, s = (json.load(open(p)) for p in sys.argv[1:3])
+sys.path.insert(0, sys.argv[3])
+from compare_scans import found_counts  # the one list of the counts of how a scan ran
 assert m["status"] == "completed", m["status"]
 assert [x["options"]["shard"] for x in m["shards"]] == [{"k": k, "n": 3} for k in (1, 2, 3)], m["shards"]
 assert m["options"]["shard"] is None and m["options"]["out_dir"].endswith("merged")
 assert m["input_sha256"] == s["input_sha256"] and len(m["input_sha256"]) == 64
 # what was found adds up exactly; how the scan ran (caches, sessions, peaks) may not: each
 # shard resolves and probes a shared MX host once
-how = {"mx_cache", "sessions", "joined", "cached", "evicted", "peak_conns", "peak_per_ip",
-       "descriptor_waits", "policy_tls_verify", "smtp_tls_verify"}
-def found(c):
-    return {k: found(v) for k, v in c.items() if k not in how} if isinstance(c, dict) else c
-assert found(m["counts"]) == found(s["counts"]), (m["counts"], s["counts"])
+assert found_counts(m["counts"]) == found_counts(s["counts"]), (m["counts"], s["counts"])
 assert m["counts"]["smtp"]["peak_per_ip"] == max(x["counts"]["smtp"]["peak_per_ip"] for x in m["shards"])
 assert m["dns"]["queries_sent"] == sum(x["dns"]["queries_sent"] for x in m["shards"])
 assert m["allocator"] == s["allocator"] and all(x["allocator"] == s["allocator"] for x in m["shards"])

@@ -19,8 +19,8 @@
 static EVP_PKEY *ca_key, *leaf_key;
 static X509 *ca;
 
-static X509 *make_cert(const char *cn, X509 *issuer, EVP_PKEY *issuer_key, EVP_PKEY *key,
-                       time_t nb, time_t na, int serial)
+static X509 *make_cert(const char *cn, X509 *issuer, EVP_PKEY *issuer_key, EVP_PKEY *key, time_t nb,
+                       time_t na, int serial)
 {
     X509 *x = X509_new();
     assert_non_null(x);
@@ -36,7 +36,8 @@ static X509 *make_cert(const char *cn, X509 *issuer, EVP_PKEY *issuer_key, EVP_P
         X509V3_CTX v3;
         X509V3_set_ctx_nodb(&v3);
         X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
-        X509_EXTENSION *bc = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints, "critical,CA:TRUE");
+        X509_EXTENSION *bc =
+            X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints, "critical,CA:TRUE");
         assert_non_null(bc);
         X509_add_ext(x, bc, -1);
         X509_EXTENSION_free(bc);
