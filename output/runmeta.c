@@ -99,6 +99,12 @@ static void resolver_stats(struct sts_jsonw *w, const struct sts_ctx *ctx)
     sts_jw_uint(w, rs.datagrams_received);
     sts_jw_key(w, "recv_calls");
     sts_jw_uint(w, rs.recv_calls);
+    sts_jw_key(w, "gso"); /* equal-length queries sent as one segmented message */
+    sts_jw_str(w, rs.gso);
+    sts_jw_key(w, "datagrams_segmented");
+    sts_jw_uint(w, rs.datagrams_segmented);
+    sts_jw_key(w, "segment_sends");
+    sts_jw_uint(w, rs.segment_sends);
     sts_jw_end(w);
     sts_jw_end(w);
 }

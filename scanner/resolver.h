@@ -42,6 +42,8 @@ struct sts_resolver_stats {
     unsigned inflight, waiting;
     /* UDP batching (scanner/udpbatch.h): datagrams and the system calls they took */
     uint64_t datagrams_sent, send_calls, datagrams_received, recv_calls;
+    uint64_t datagrams_segmented, segment_sends; /* sent with UDP GSO, in so many messages */
+    char gso[96]; /* "on", "unused", "unsupported: why", "refused: why" */
 };
 
 /* One query's place in the resolver, in the caller's storage (a lookup object

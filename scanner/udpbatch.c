@@ -6,6 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <netinet/udp.h>
+#include <stdint.h>
+#include <stdio.h>
+
 #include "../util/queue.h"
 
 /* A query is at most STS_DNS_QUERY_MAX bytes (scanner/dnsname.h); anything
@@ -14,8 +18,8 @@
 
 struct sock {
     int fd;
-    int err;                   /* a send error for the next recvfrom or send */
-    struct sts_queue link;     /* in b->dirty while datagrams wait */
+    int err;               /* a send error for the next recvfrom or send */
+    struct sts_queue link; /* in b->dirty while datagrams wait */
     bool dirty;
     /* queued datagrams (allocated at the first send: c-ares opens a socket
      * for each burst of queries, and closes it when none is outstanding) */
@@ -28,8 +32,8 @@ struct sock {
  * c-ares reads a socket until EAGAIN before it turns to another, so the batch
  * is empty again by then; if not, that other socket reads unbatched. */
 struct rx {
-    int owner;                 /* fd the datagrams came from, -1 none */
-    unsigned char *buf;        /* STS_UDPB_SLOTS slots of `slot` bytes */
+    int owner;          /* fd the datagrams came from, -1 none */
+    unsigned char *buf; /* STS_UDPB_SLOTS slots of `slot` bytes */
     size_t slot;
     size_t len[STS_UDPB_SLOTS];
     struct sockaddr_storage from[STS_UDPB_SLOTS];
@@ -37,12 +41,19 @@ struct rx {
     int n, next;
 };
 
+/* UDP segmentation offload (GSO, Linux 4.18): probed on the first socket,
+ * because an older kernel would ignore the UDP_SEGMENT message and send one
+ * datagram made of all the queries. */
+enum gso { GSO_UNPROBED, GSO_ON, GSO_UNSUPPORTED, GSO_REFUSED };
+
 struct sts_udpbatch {
-    struct sock **by_fd;       /* UDP sockets only */
+    struct sock **by_fd; /* UDP sockets only */
     size_t n;
     struct sts_queue dirty;
     struct rx rx;
     struct sts_udpb_stats st;
+    enum gso gso;
+    int gso_errno; /* why it is off */
 };
 
 struct sts_udpbatch *sts_udpb_new(void)
@@ -103,6 +114,13 @@ int sts_udpb_opened(struct sts_udpbatch *b, int fd, int type)
         b->by_fd = nb;
         b->n = n;
     }
+    if (b->gso == GSO_UNPROBED) {
+        int seg = 0;
+        socklen_t l = sizeof seg;
+        bool ok = getsockopt(fd, SOL_UDP, UDP_SEGMENT, &seg, &l) == 0;
+        b->gso = ok ? GSO_ON : GSO_UNSUPPORTED;
+        b->gso_errno = ok ? 0 : errno;
+    }
     struct sock *s = calloc(1, sizeof *s);
     if (!s)
         return -1;
@@ -116,42 +134,120 @@ void sts_udpb_closing(struct sts_udpbatch *b, int fd)
     drop(b, fd);
 }
 
+/* The queued datagrams of s in sending order, grouped: equal lengths are made
+ * adjacent (a stable insertion sort of at most STS_UDPB_SLOTS), and with GSO
+ * each run of equal lengths becomes one message that the kernel cuts into
+ * datagrams of that length (UDP_SEGMENT). Returns the number of messages. */
+struct plan {
+    struct mmsghdr mm[STS_UDPB_SLOTS];
+    struct iovec iov[STS_UDPB_SLOTS];
+    union {
+        char buf[CMSG_SPACE(sizeof(uint16_t))];
+        struct cmsghdr align;
+    } ctl[STS_UDPB_SLOTS];
+    int ord[STS_UDPB_SLOTS];   /* queue index of the i-th datagram to leave */
+    int count[STS_UDPB_SLOTS]; /* datagrams in message i */
+};
+
+static int plan(const struct sts_udpbatch *b, const struct sock *s, struct plan *p)
+{
+    int *ord = p->ord;
+    for (int i = 0; i < s->nout; i++) {
+        int j = i;
+        for (; j > 0 && s->outlen[ord[j - 1]] > s->outlen[i]; j--)
+            ord[j] = ord[j - 1];
+        ord[j] = i;
+    }
+    memset(p->mm, 0, sizeof p->mm[0] * (size_t)s->nout);
+    int nm = 0;
+    for (int i = 0, j; i < s->nout; i = j) {
+        size_t len = s->outlen[ord[i]];
+        for (j = i + 1; b->gso == GSO_ON && j < s->nout && s->outlen[ord[j]] == len;)
+            j++;
+        for (int k = i; k < j; k++) {
+            p->iov[k].iov_base = s->out[ord[k]];
+            p->iov[k].iov_len = len;
+        }
+        struct msghdr *h = &p->mm[nm].msg_hdr;
+        h->msg_iov = &p->iov[i]; /* c-ares connects its UDP sockets: no address */
+        h->msg_iovlen = (size_t)(j - i);
+        if (j - i > 1) {
+            uint16_t seg = (uint16_t)len;
+            struct cmsghdr *c = &p->ctl[nm].align;
+            h->msg_control = p->ctl[nm].buf;
+            h->msg_controllen = sizeof p->ctl[nm].buf;
+            c->cmsg_level = SOL_UDP;
+            c->cmsg_type = UDP_SEGMENT;
+            c->cmsg_len = CMSG_LEN(sizeof seg);
+            memcpy(CMSG_DATA(c), &seg, sizeof seg);
+        }
+        p->count[nm++] = j - i;
+    }
+    return nm;
+}
+
+/* Errors with which a kernel refuses a segmented message (the socket, its
+ * route or its device cannot segment) rather than the datagrams themselves. */
+static bool gso_refusal(int err)
+{
+    return err == EINVAL || err == EIO || err == EMSGSIZE || err == EOPNOTSUPP ||
+           err == ENOPROTOOPT;
+}
+
 /* Send the queued datagrams of s; those the kernel cannot take now stay. */
 static void flush_sock(struct sts_udpbatch *b, struct sock *s)
 {
-    struct mmsghdr mm[STS_UDPB_SLOTS];
-    struct iovec iov[STS_UDPB_SLOTS];
-    memset(mm, 0, sizeof mm[0] * (size_t)s->nout);
-    for (int i = 0; i < s->nout; i++) {
-        iov[i].iov_base = s->out[i];
-        iov[i].iov_len = s->outlen[i];
-        mm[i].msg_hdr.msg_iov = &iov[i];
-        mm[i].msg_hdr.msg_iovlen = 1; /* c-ares connects its UDP sockets: no address */
-    }
-    int done = 0;
-    while (done < s->nout) {
-        int k = sendmmsg(s->fd, mm + done, (unsigned)(s->nout - done), MSG_DONTWAIT);
+    struct plan p;
+again:;
+    int nm = plan(b, s, &p), done = 0, gone = 0; /* messages, datagrams */
+    bool refused = false;
+    while (done < nm) {
+        int k = sendmmsg(s->fd, p.mm + done, (unsigned)(nm - done), MSG_DONTWAIT);
         b->st.send_calls++;
         if (k > 0) {
+            for (int i = done; i < done + k; i++) {
+                gone += p.count[i];
+                if (p.count[i] > 1) {
+                    b->st.segmented += (unsigned long long)p.count[i];
+                    b->st.segment_sends++;
+                }
+            }
             done += k;
-            b->st.sent += (unsigned long long)k;
         } else if (k < 0 && errno == EINTR) {
             continue;
         } else if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
             break; /* back-pressure: the rest waits for the next flush */
+        } else if (k < 0 && p.count[done] > 1 && gso_refusal(errno)) {
+            /* segmentation refused here: the datagrams go out one by one from now on */
+            b->gso = GSO_REFUSED;
+            b->gso_errno = errno;
+            refused = true;
+            break;
         } else {
             /* the socket's error (ECONNREFUSED after an ICMP unreachable, ...): the
-             * datagram is dropped and c-ares learns of the error on its next read,
+             * message is dropped and c-ares learns of the error on its next read,
              * moving this server's queries on as it would have */
             s->err = k < 0 ? errno : EIO;
-            done++;
+            gone += p.count[done++];
         }
     }
-    if (done > 0 && done < s->nout) {
-        memmove(s->out, s->out[done], (size_t)(s->nout - done) * sizeof s->out[0]);
-        memmove(s->outlen, s->outlen + done, (size_t)(s->nout - done) * sizeof s->outlen[0]);
+    b->st.sent += (unsigned long long)gone;
+    if (gone > 0 && gone < s->nout) { /* keep the rest, in their sending order */
+        unsigned char rest[STS_UDPB_SLOTS][DGRAM_MAX];
+        size_t restlen[STS_UDPB_SLOTS];
+        int m = 0;
+        for (int i = gone; i < s->nout; i++, m++) {
+            restlen[m] = s->outlen[p.ord[i]];
+            memcpy(rest[m], s->out[p.ord[i]], restlen[m]);
+        }
+        for (int i = 0; i < m; i++) {
+            memcpy(s->out[i], rest[i], restlen[i]);
+            s->outlen[i] = restlen[i];
+        }
     }
-    s->nout -= done;
+    s->nout -= gone;
+    if (refused)
+        goto again; /* the refused message and the rest, one datagram at a time */
     if (s->nout == 0 && s->dirty) {
         sts_queue_remove(&s->link);
         s->dirty = false;
@@ -290,4 +386,18 @@ void sts_udpb_flush(struct sts_udpbatch *b, void (*failed)(int fd, void *arg), v
 void sts_udpb_stats(const struct sts_udpbatch *b, struct sts_udpb_stats *s)
 {
     *s = b->st;
+}
+
+const char *sts_udpb_gso(const struct sts_udpbatch *b, char *buf, size_t n)
+{
+    switch (b->gso) {
+    case GSO_UNPROBED:
+        return "unused";
+    case GSO_ON:
+        return "on";
+    default:
+        snprintf(buf, n, "%s: %s", b->gso == GSO_REFUSED ? "refused" : "unsupported",
+                 strerror(b->gso_errno));
+        return buf;
+    }
 }

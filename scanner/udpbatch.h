@@ -6,6 +6,15 @@
  * flushes before the loop polls), and answers are read up to STS_UDPB_SLOTS
  * at a time with recvmmsg and handed to c-ares one per recvfrom call.
  *
+ * Datagrams of equal length in one flush leave as one message with UDP
+ * segmentation offload (UDP_SEGMENT, Linux 4.18+): the kernel runs its output
+ * path (and on loopback the receive path up to the socket) once per message
+ * instead of once per datagram, and cuts it into the same datagrams as before.
+ * So datagrams of different lengths may leave in another order than queued;
+ * those of one length keep theirs. A kernel without it, or a socket, route or
+ * device that refuses it, gets one datagram per message (sts_udpb_gso says
+ * which).
+ *
  * Only UDP sockets are batched (TCP goes straight through). A send error that
  * is not back-pressure (say ECONNREFUSED from an ICMP port unreachable) is
  * kept for the socket and returned by its next recvfrom, where c-ares would
@@ -45,7 +54,11 @@ void sts_udpb_flush(struct sts_udpbatch *b, void (*failed)(int fd, void *arg), v
 /* What the batching saved (run statistics): datagrams and system calls. */
 struct sts_udpb_stats {
     unsigned long long sent, send_calls, received, recv_calls;
+    unsigned long long segmented, segment_sends; /* datagrams sent segmented, their messages */
 };
 void sts_udpb_stats(const struct sts_udpbatch *b, struct sts_udpb_stats *s);
+/* "on", "unused" (no UDP socket yet), or "unsupported: <why>" / "refused:
+ * <why>" (datagrams leave one per message); buf holds the latter two. */
+const char *sts_udpb_gso(const struct sts_udpbatch *b, char *buf, size_t n);
 
 #endif

@@ -1,7 +1,10 @@
 /* Batched datagram I/O (scanner/udpbatch.c) on real UDP sockets on 127.0.0.1:
  * nothing leaves before a flush, order is kept (also around an oversized
- * datagram), answers come back one per call with their source address, and a
- * socket error reaches the caller. */
+ * datagram; across lengths within one flush only where lengths are sorted),
+ * equal lengths leave as one segmented message and arrive as the same
+ * datagrams, a socket that refuses segmentation still gets every datagram,
+ * answers come back one per call with their source address, and a socket
+ * error reaches the caller. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +13,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/udp.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -160,8 +164,8 @@ static void test_two_sockets_interleaved(void **state)
         for (int i = 0; i < 5; i++) {
             char msg[16];
             int n = snprintf(msg, sizeof msg, "%c%d", 'a' + k, i);
-            assert_int_equal(sendto(srv[k], msg, (size_t)n, 0, (struct sockaddr *)&cl[k],
-                                    sizeof cl[k]), n);
+            assert_int_equal(
+                sendto(srv[k], msg, (size_t)n, 0, (struct sockaddr *)&cl[k], sizeof cl[k]), n);
         }
     }
     char got[64];
@@ -223,6 +227,118 @@ static void test_socket_error_reaches_reader(void **state)
     close(cli);
 }
 
+/* Queue one flush of n datagrams: lengths 20 and 21 alternate (payload "dgram NNN"
+ * padded with its own index), so two groups of equal length. */
+static void queue_mixed(struct sts_udpbatch *b, int cli, int n)
+{
+    char msg[32];
+    for (int i = 0; i < n; i++) {
+        size_t len = 20 + (size_t)(i % 2);
+        memset(msg, 'a' + i % 26, sizeof msg);
+        snprintf(msg, sizeof msg, "dgram %03d", i);
+        msg[9] = '-'; /* snprintf's NUL */
+        assert_int_equal(send_str(b, cli, msg, len), (ssize_t)len);
+    }
+}
+
+/* Receive n datagrams and check each is one of queue_mixed's, whole, once, and
+ * that each length keeps its order. */
+static void expect_mixed(int srv, int n)
+{
+    char got[1024], want[32];
+    int seen[STS_UDPB_SLOTS] = {0}, last[2] = {-1, -1};
+    for (int k = 0; k < n; k++) {
+        ssize_t len = recv(srv, got, sizeof got, 0);
+        assert_true(len == 20 || len == 21);
+        int i = -1;
+        assert_int_equal(sscanf(got, "dgram %3d", &i), 1);
+        assert_true(i >= 0 && i < n && !seen[i]);
+        seen[i] = 1;
+        assert_int_equal((size_t)len, 20 + (size_t)(i % 2));
+        memset(want, 'a' + i % 26, sizeof want);
+        snprintf(want, sizeof want, "dgram %03d", i);
+        want[9] = '-';
+        assert_memory_equal(got, want, (size_t)len);
+        assert_true(i > last[i % 2]); /* one length keeps its order */
+        last[i % 2] = i;
+    }
+    assert_int_equal(recv(srv, got, sizeof got, MSG_DONTWAIT), -1);
+}
+
+static bool kernel_gso(int fd)
+{
+    int v = 0;
+    socklen_t l = sizeof v;
+    return getsockopt(fd, SOL_UDP, UDP_SEGMENT, &v, &l) == 0;
+}
+
+static void test_equal_lengths_segmented(void **state)
+{
+    (void)state;
+    int srv, cli;
+    struct sockaddr_in sa;
+    pair(&srv, &cli, &sa);
+    if (!kernel_gso(cli)) {
+        close(srv);
+        close(cli);
+        skip(); /* a kernel before 4.18: the other tests cover the unsegmented path */
+    }
+    struct sts_udpbatch *b = sts_udpb_new();
+    assert_int_equal(sts_udpb_opened(b, cli, SOCK_DGRAM), 0);
+    queue_mixed(b, cli, STS_UDPB_SLOTS);
+    sts_udpb_flush(b, NULL, NULL);
+    expect_mixed(srv, STS_UDPB_SLOTS);
+    struct sts_udpb_stats st;
+    sts_udpb_stats(b, &st);
+    assert_int_equal(st.sent, STS_UDPB_SLOTS);
+    assert_int_equal(st.send_calls, 1);
+    assert_int_equal(st.segmented, STS_UDPB_SLOTS);
+    assert_int_equal(st.segment_sends, 2); /* one message per length */
+    char why[64];
+    assert_string_equal(sts_udpb_gso(b, why, sizeof why), "on");
+    sts_udpb_free(b);
+    close(srv);
+    close(cli);
+}
+
+static void test_segmentation_refused(void **state)
+{
+    (void)state;
+    int srv, cli, one = 1;
+    struct sockaddr_in sa;
+    pair(&srv, &cli, &sa);
+    if (!kernel_gso(cli)) {
+        close(srv);
+        close(cli);
+        skip();
+    }
+    /* a socket without UDP checksums cannot be segmented: the kernel says EINVAL */
+    assert_int_equal(setsockopt(cli, SOL_SOCKET, SO_NO_CHECK, &one, sizeof one), 0);
+    struct sts_udpbatch *b = sts_udpb_new();
+    assert_int_equal(sts_udpb_opened(b, cli, SOCK_DGRAM), 0);
+    failed_fd = -1;
+    for (int round = 0; round < 2; round++) { /* refused, then unsegmented from the start */
+        queue_mixed(b, cli, 10);
+        sts_udpb_flush(b, on_failed, NULL);
+        assert_false(sts_udpb_pending(b));
+        expect_mixed(srv, 10);
+    }
+    assert_int_equal(failed_fd, -1); /* not the socket's error: nothing for c-ares */
+    char got[64];
+    errno = 0;
+    assert_int_equal(sts_udpb_recvfrom(b, cli, got, sizeof got, 0, NULL, NULL), -1);
+    assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+    struct sts_udpb_stats st;
+    sts_udpb_stats(b, &st);
+    assert_int_equal(st.sent, 20);
+    assert_int_equal(st.segmented, 0);
+    char why[64];
+    assert_string_equal(sts_udpb_gso(b, why, sizeof why), "refused: Invalid argument");
+    sts_udpb_free(b);
+    close(srv);
+    close(cli);
+}
+
 static void test_not_udp_passes_through(void **state)
 {
     (void)state;
@@ -248,6 +364,8 @@ int main(void)
         cmocka_unit_test(test_two_sockets_interleaved),
         cmocka_unit_test(test_socket_error_reaches_reader),
         cmocka_unit_test(test_not_udp_passes_through),
+        cmocka_unit_test(test_equal_lengths_segmented),
+        cmocka_unit_test(test_segmentation_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
