@@ -58,25 +58,18 @@ void sts_jw_aend(struct sts_jsonw *w)
 
 void sts_jw_keyn(struct sts_jsonw *w, const char *k, size_t n)
 {
-    /* keys are the writers' own literals (plain ASCII names): no escaping,
-     * one copy -- a record has about a hundred of them */
-    char tmp[72];
+    /* keys are the writers' own literals and vocabulary names (plain ASCII):
+     * copied as they are, as sts_jw_key does; anything longer is escaped */
     sep(w);
-    if (n + 3 <= sizeof tmp) {
-        tmp[0] = '"';
-        memcpy(tmp + 1, k, n);
-        tmp[n + 1] = '"';
-        tmp[n + 2] = ':';
-        sts_buf_add(w->b, tmp, n + 3);
-    } else {
-        sts_buf_addc(w->b, '"');
+    sts_buf_addc(w->b, '"');
+    if (n <= STS_JW_KEY_PLAIN)
+        sts_buf_add(w->b, k, n);
+    else
         sts_json_escape(w->b, (const unsigned char *)k, n);
-        sts_buf_add(w->b, "\":", 2);
-    }
+    sts_buf_add(w->b, "\":", 2);
     /* the value that follows must not emit another comma */
     w->first[w->depth] = true;
 }
-
 
 /* Bytes copied as they are: printable ASCII, except (bit 1) '"' and '\\' in
  * JSON strings, (bit 2) '\\' in text and (bit 4) '\\' and '"' in CSV cells. One

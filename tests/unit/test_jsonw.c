@@ -96,6 +96,80 @@ static void test_doubles(void **state)
 
 /* sts_iso_time remembers formatted seconds: alternating and repeated seconds,
  * times before 1970 and far in the future must each print as gmtime says. */
+/* Keys: the inline copy (room in the buffer) and the out-of-line one (growth)
+ * write the same bytes, commas included; a key longer than STS_JW_KEY_PLAIN is
+ * escaped. 300 keys from an empty buffer take both paths many times. */
+static void test_keys(void **state)
+{
+    (void)state;
+    struct sts_buf b, want;
+    struct sts_jsonw w;
+    sts_buf_init(&b);
+    sts_buf_init(&want);
+    sts_jw_init(&w, &b);
+    sts_jw_obj(&w);
+    sts_buf_addc(&want, '{');
+    char key[96];
+    for (int i = 0; i < 300; i++) {
+        int n = snprintf(key, sizeof key, "key_%d_%.*s", i, i % 60,
+                         "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefgh");
+        if (i % 2)
+            sts_jw_key(&w, key);
+        else
+            sts_jw_keyn(&w, key, (size_t)n);
+        sts_jw_int(&w, i);
+        sts_buf_printf(&want, "%s\"%s\":%d", i ? "," : "", key, i);
+    }
+    char longkey[STS_JW_KEY_PLAIN + 2];
+    memset(longkey, 'x', sizeof longkey - 1);
+    longkey[sizeof longkey - 1] = '\0';
+    longkey[10] = '"';
+    sts_jw_key(&w, longkey);
+    sts_jw_null(&w);
+    sts_jw_key(&w, "last");
+    sts_jw_obj(&w);
+    sts_jw_key(&w, "inner");
+    sts_jw_bool(&w, false);
+    sts_jw_end(&w);
+    sts_jw_end(&w);
+    longkey[10] = '\0';
+    sts_buf_printf(&want, ",\"%s\\\"%s\":null,\"last\":{\"inner\":false}}", longkey, longkey + 11);
+    assert_string_equal(b.data, want.data);
+    assert_int_equal(b.len, strlen(b.data));
+    sts_buf_free(&b);
+    sts_buf_free(&want);
+}
+
+/* A key written at every distance from the end of the buffer's allocation:
+ * the inline copy must take the out-of-line path whenever ,"key": and the NUL
+ * would not fit (under ASan, one byte too far is a heap overflow). */
+static void test_key_at_capacity(void **state)
+{
+    (void)state;
+    for (int comma = 0; comma < 2; comma++)
+        for (size_t room = 1; room < 16; room++) {
+            struct sts_buf b;
+            struct sts_jsonw w;
+            sts_buf_init(&b);
+            sts_buf_addc(&b, '['); /* the first allocation: cap bytes */
+            size_t cap = b.cap;
+            char fill[1024];
+            assert_true(cap <= sizeof fill);
+            memset(fill, 'f', cap - room - 1);
+            sts_buf_add(&b, fill, cap - room - 1); /* room bytes left, the NUL included */
+            assert_int_equal(b.cap, cap);
+            sts_jw_init(&w, &b);
+            w.first[0] = !comma;
+            sts_jw_key(&w, "abcdefgh");
+            assert_int_equal(b.len, cap - room + (size_t)comma + 11);
+            assert_memory_equal(b.data + cap - room, comma ? ",\"abcdefgh\":" : "\"abcdefgh\":",
+                                (size_t)comma + 11);
+            assert_true(b.len < b.cap); /* the NUL inside the allocation */
+            assert_int_equal(b.data[b.len], '\0');
+            sts_buf_free(&b);
+        }
+}
+
 static void test_iso_time(void **state)
 {
     (void)state;
@@ -124,6 +198,8 @@ int main(void)
         cmocka_unit_test(test_truncated_utf8_at_end),
         cmocka_unit_test(test_doubles),
         cmocka_unit_test(test_iso_time),
+        cmocka_unit_test(test_keys),
+        cmocka_unit_test(test_key_at_capacity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
