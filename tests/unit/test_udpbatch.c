@@ -7,6 +7,7 @@
  * error reaches the caller. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -272,50 +273,61 @@ static bool kernel_gso(int fd)
     return getsockopt(fd, SOL_UDP, UDP_SEGMENT, &v, &l) == 0;
 }
 
-static void test_equal_lengths_segmented(void **state)
+/* A batcher on a connected pair; the test is skipped on a kernel without UDP
+ * GSO (the other tests cover the unsegmented path). refuse: a socket without
+ * UDP checksums, which the kernel will not segment (EINVAL). */
+static struct sts_udpbatch *gso_pair(int *srv, int *cli, bool refuse)
 {
-    (void)state;
-    int srv, cli;
     struct sockaddr_in sa;
-    pair(&srv, &cli, &sa);
-    if (!kernel_gso(cli)) {
-        close(srv);
-        close(cli);
-        skip(); /* a kernel before 4.18: the other tests cover the unsegmented path */
+    int one = 1;
+    pair(srv, cli, &sa);
+    if (!kernel_gso(*cli)) {
+        close(*srv);
+        close(*cli);
+        skip();
     }
+    if (refuse)
+        assert_int_equal(setsockopt(*cli, SOL_SOCKET, SO_NO_CHECK, &one, sizeof one), 0);
     struct sts_udpbatch *b = sts_udpb_new();
-    assert_int_equal(sts_udpb_opened(b, cli, SOCK_DGRAM), 0);
-    queue_mixed(b, cli, STS_UDPB_SLOTS);
-    sts_udpb_flush(b, NULL, NULL);
-    expect_mixed(srv, STS_UDPB_SLOTS);
+    assert_int_equal(sts_udpb_opened(b, *cli, SOCK_DGRAM), 0);
+    return b;
+}
+
+/* What the batcher counted and says of GSO; then it and the pair go. */
+static void gso_done(struct sts_udpbatch *b, int srv, int cli, unsigned long long sent,
+                     unsigned long long segmented, const char *gso)
+{
     struct sts_udpb_stats st;
-    sts_udpb_stats(b, &st);
-    assert_int_equal(st.sent, STS_UDPB_SLOTS);
-    assert_int_equal(st.send_calls, 1);
-    assert_int_equal(st.segmented, STS_UDPB_SLOTS);
-    assert_int_equal(st.segment_sends, 2); /* one message per length */
     char why[64];
-    assert_string_equal(sts_udpb_gso(b, why, sizeof why), "on");
+    sts_udpb_stats(b, &st);
+    assert_int_equal(st.sent, sent);
+    assert_int_equal(st.segmented, segmented);
+    assert_string_equal(sts_udpb_gso(b, why, sizeof why), gso);
     sts_udpb_free(b);
     close(srv);
     close(cli);
 }
 
+static void test_equal_lengths_segmented(void **state)
+{
+    (void)state;
+    int srv, cli;
+    struct sts_udpbatch *b = gso_pair(&srv, &cli, false);
+    queue_mixed(b, cli, STS_UDPB_SLOTS);
+    sts_udpb_flush(b, NULL, NULL);
+    expect_mixed(srv, STS_UDPB_SLOTS);
+    struct sts_udpb_stats st;
+    sts_udpb_stats(b, &st);
+    assert_int_equal(st.send_calls, 1);
+    assert_int_equal(st.segment_sends, 2); /* one message per length */
+    gso_done(b, srv, cli, STS_UDPB_SLOTS, STS_UDPB_SLOTS, "on");
+}
+
 static void test_segmentation_refused(void **state)
 {
     (void)state;
-    int srv, cli, one = 1;
-    struct sockaddr_in sa;
-    pair(&srv, &cli, &sa);
-    if (!kernel_gso(cli)) {
-        close(srv);
-        close(cli);
-        skip();
-    }
-    /* a socket without UDP checksums cannot be segmented: the kernel says EINVAL */
-    assert_int_equal(setsockopt(cli, SOL_SOCKET, SO_NO_CHECK, &one, sizeof one), 0);
-    struct sts_udpbatch *b = sts_udpb_new();
-    assert_int_equal(sts_udpb_opened(b, cli, SOCK_DGRAM), 0);
+    int srv, cli;
+    struct sts_udpbatch *b = gso_pair(&srv, &cli, true);
     failed_fd = -1;
     for (int round = 0; round < 2; round++) { /* refused, then unsegmented from the start */
         queue_mixed(b, cli, 10);
@@ -328,15 +340,7 @@ static void test_segmentation_refused(void **state)
     errno = 0;
     assert_int_equal(sts_udpb_recvfrom(b, cli, got, sizeof got, 0, NULL, NULL), -1);
     assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
-    struct sts_udpb_stats st;
-    sts_udpb_stats(b, &st);
-    assert_int_equal(st.sent, 20);
-    assert_int_equal(st.segmented, 0);
-    char why[64];
-    assert_string_equal(sts_udpb_gso(b, why, sizeof why), "refused: Invalid argument");
-    sts_udpb_free(b);
-    close(srv);
-    close(cli);
+    gso_done(b, srv, cli, 20, 0, "refused: Invalid argument");
 }
 
 static void test_not_udp_passes_through(void **state)
