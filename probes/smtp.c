@@ -71,8 +71,8 @@ void sts_smtp_finish(struct sts_smtp_result *s, bool policy_known, enum sts_poli
         size_t n = m->naddr < 2 * STS_MAX_ADDRS ? m->naddr : 2 * STS_MAX_ADDRS;
         for (size_t k = 0; k < n; k++) {
             struct sts_smtp_addr *a = &m->addr[k];
-            if (a->conn)
-                sts_smtp_conn_view(a->conn, &view[k]);
+            if (a->out)
+                sts_smtp_brief_view(&a->out->b, &view[k]);
             else
                 view[k] = (struct sts_smtp_addr_view){.cls = STS_SMTP_C_ERROR,
                                                       .err = STS_E_INTERNAL};
@@ -117,12 +117,12 @@ static void sjob_unref(struct sjob *sj)
     sts_job_stage_done(job);
 }
 
-static void on_conn(struct sts_smtp_wait *w, struct sts_smtp_conn *c, enum sts_smtp_dedup how)
+static void on_conn(struct sts_smtp_wait *w, struct sts_smtp_outcome *o, enum sts_smtp_dedup how)
 {
     struct sts_smtp_addr *a = STS_QUEUE_DATA(w, struct sts_smtp_addr, wait);
-    if (c)
-        sts_smtp_conn_ref(c);
-    a->conn = c;
+    if (o)
+        sts_smtp_outcome_ref(o);
+    a->out = o;
     a->dedup = how;
     sjob_unref(a->sj);
 }
@@ -194,9 +194,12 @@ static void smtp_start(struct sts_job *job, void *state)
             if (a->v6 && !o->ipv6) {
                 /* RFC 5321 5.1 lets a sender use either family; probing IPv6
                  * is opt-in because many scan hosts have no IPv6 route */
-                a->conn = sts_smtp_conn_new(m->host, a->ip, (uint16_t)o->smtp_port);
-                if (a->conn)
-                    sts_smtp_conn_fail(a->conn, STS_E_SMTP_IPV6_SKIPPED, NULL);
+                struct sts_smtp_conn *c = sts_smtp_conn_new(m->host, a->ip, (uint16_t)o->smtp_port);
+                if (c) {
+                    sts_smtp_conn_fail(c, STS_E_SMTP_IPV6_SKIPPED, NULL);
+                    a->out = sts_smtp_outcome_new(c, &st->store, false);
+                    sts_smtp_conn_unref(c);
+                }
                 a->dedup = STS_DEDUP_NONE;
                 continue;
             }
@@ -208,10 +211,10 @@ static void smtp_start(struct sts_job *job, void *state)
     sjob_unref(sj);
 }
 
-/* one socket per session, and the two files it writes */
+/* one socket per session, the two files it writes and the spill file */
 static unsigned smtp_fds(const struct sts_opts *o)
 {
-    return (unsigned)o->smtp_max_conns + 2;
+    return (unsigned)o->smtp_max_conns + 3;
 }
 
 static int smtp_init(struct sts_ctx *ctx, void **state, char *err, size_t errlen)
@@ -224,6 +227,11 @@ static int smtp_init(struct sts_ctx *ctx, void **state, char *err, size_t errlen
     }
     *state = st;
     st->ctx = ctx;
+    /* the outcomes' JSON beside the output (an anonymous file), or in the
+     * temporary directory when the records go to stdout */
+    const char *tmp = getenv("TMPDIR");
+    sts_smtp_store_open(&st->store,
+                        sts_opts_to_stdout(o) ? (tmp && *tmp ? tmp : "/tmp") : o->out_dir);
     st->ssl = sts_tls_client_ctx(o->ca_file, STS_TLS_MEASURE_ALL, err, errlen);
     if (!st->ssl || sts_smtp_files_open(st, o, err, errlen) < 0)
         return -1;
@@ -243,7 +251,7 @@ static int smtp_init(struct sts_ctx *ctx, void **state, char *err, size_t errlen
         .sess = {.ehlo_name = o->ehlo_name, .connect_ms = o->smtp_connect_ms,
                  .reply_ms = o->smtp_reply_ms, .tls_ms = o->smtp_tls_ms,
                  .max_reply = (size_t)o->smtp_max_reply, .ssl_ctx = st->ssl},
-        .on_final = sts_smtp_on_final, .arg = st};
+        .store = &st->store, .on_final = sts_smtp_on_final, .arg = st};
     st->cache = sts_smtp_cache_new(ctx, &co, err, errlen);
     return st->cache ? 0 : -1;
 }
@@ -274,6 +282,7 @@ static void smtp_free_state(void *state)
     sts_smtp_cache_free(st->cache);
     sts_smtp_files_close(st);
     SSL_CTX_free(st->ssl);
+    sts_smtp_store_close(&st->store);
     free(st);
 }
 

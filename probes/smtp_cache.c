@@ -16,7 +16,8 @@ struct entry {
     struct sts_smtp_session *sess;
     int retries;
     struct sts_smtp_cache *c;
-    struct sts_smtp_conn *conn;  /* one reference held by the entry */
+    struct sts_smtp_conn *conn;  /* the session's result until it is final */
+    struct sts_smtp_outcome *out; /* then its outcome (NULL when out of memory) */
     char key[];                  /* "host ip": host names never hold a space */
 };
 
@@ -38,6 +39,7 @@ static void drop(struct sts_cache_entry *ce, void *arg)
 {
     struct entry *e = STS_QUEUE_DATA(ce, struct entry, ce);
     sts_smtp_conn_unref(e->conn);
+    sts_smtp_outcome_unref(e->out);
     free(e);
 }
 
@@ -45,7 +47,7 @@ static void deliver(struct sts_cache_waiter *cw, struct sts_cache_entry *ce, enu
 {
     struct sts_smtp_wait *w = STS_QUEUE_DATA(cw, struct sts_smtp_wait, w);
     struct entry *e = STS_QUEUE_DATA(ce, struct entry, ce);
-    w->cb(w, e->conn, how == STS_CACHE_HIT      ? STS_DEDUP_CACHED
+    w->cb(w, e->out, how == STS_CACHE_HIT      ? STS_DEDUP_CACHED
                       : how == STS_CACHE_JOINED ? STS_DEDUP_JOINED
                                                 : STS_DEDUP_PROBED);
 }
@@ -53,11 +55,17 @@ static void deliver(struct sts_cache_waiter *cw, struct sts_cache_entry *ce, enu
 /* ---- sessions through the connection limiter ------------------------------- */
 
 /* The result is final: hand it to on_final (a row of mx_hosts.csv is written
- * now, so a killed scan keeps it), then wake the waiting domains. */
+ * now, so a killed scan keeps it), keep only its outcome, then wake the
+ * waiting domains. */
 static void finish(struct sts_smtp_cache *c, struct entry *e)
 {
     if (c->o.on_final)
         c->o.on_final(c->o.arg, e->conn);
+    /* a cached session is read back by every record that uses it; without
+     * deduplication it belongs to one record and stays in memory */
+    e->out = sts_smtp_outcome_new(e->conn, c->o.store, e->ce.in_table);
+    sts_smtp_conn_unref(e->conn);
+    e->conn = NULL;
     sts_cache_done(&c->cache, &e->ce);
 }
 

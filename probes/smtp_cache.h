@@ -12,7 +12,8 @@
  * Bounded: beyond max_entries the least recently used finished entries leave the table
  * (records that still hold them keep them alive by reference). Every result
  * is handed to on_final as soon as it is final (the SMTP stage writes it as a
- * row of mx_hosts.csv).
+ * row of mx_hosts.csv); then the full result is freed and the entry keeps
+ * its outcome (smtp_outcome.h: a brief, and the JSON in the spill file).
  */
 #ifndef STSSCAN_SMTP_CACHE_H
 #define STSSCAN_SMTP_CACHE_H
@@ -20,7 +21,7 @@
 #include "../net/blocklist.h"
 #include "../scanner/core.h"
 #include "../util/cache.h"
-#include "smtp_session.h"
+#include "smtp_outcome.h"
 
 struct sts_smtp_cache_opts {
     size_t max_entries;
@@ -32,18 +33,20 @@ struct sts_smtp_cache_opts {
     uint16_t port;
     const struct sts_blocklist *blocklist; /* may be NULL */
     struct sts_smtp_session_opts sess;
-    /* a unique (host, IP) session ended (or was refused by the blocklist) */
+    struct sts_smtp_store *store; /* where the outcomes' JSON goes */
+    /* a unique (host, IP) session ended (or was refused by the blocklist):
+     * the last moment its full result exists (smtp_outcome.h) */
     void (*on_final)(void *arg, const struct sts_smtp_conn *c);
     void *arg;
 };
 
 struct sts_smtp_cache;
 
-/* A waiting party (embed it). cb gets a borrowed conn (NULL when out of
- * memory): call sts_smtp_conn_ref() to keep it. It may run before
+/* A waiting party (embed it). cb gets a borrowed outcome (NULL when out of
+ * memory): call sts_smtp_outcome_ref() to keep it. It may run before
  * sts_smtp_cache_get returns. */
 struct sts_smtp_wait;
-typedef void (*sts_smtp_cache_cb)(struct sts_smtp_wait *w, struct sts_smtp_conn *c,
+typedef void (*sts_smtp_cache_cb)(struct sts_smtp_wait *w, struct sts_smtp_outcome *o,
                                   enum sts_smtp_dedup how);
 struct sts_smtp_wait {
     struct sts_cache_waiter w;

@@ -71,11 +71,3 @@ void sts_smtp_conn_fail(struct sts_smtp_conn *c, sts_err e, const char *detail)
     sts_smtp_conn_detail(c, detail);
     c->done = true;
 }
-
-void sts_smtp_conn_view(const struct sts_smtp_conn *c, struct sts_smtp_addr_view *v)
-{
-    *v = (struct sts_smtp_addr_view){.cls = c->cls, .err = c->err,
-                                     .chain_valid = c->tls.present && c->tls.chain_valid,
-                                     .name_match = c->tls.present && c->tls.name_match,
-                                     .expired = c->tls.expired || c->tls.not_yet_valid};
-}

@@ -15,9 +15,11 @@
 
 /* ---- mx.csv and mx_hosts.csv --------------------------------------------------- */
 
-/* Both tables' rows start with the session, so the session columns serve both. */
+/* Both tables' rows start with the session's brief (smtp_outcome.h), so the
+ * session columns serve both: mx.csv's rows are written long after the full
+ * result is gone, mx_hosts.csv's row at the moment it ends. */
 struct conn_row {
-    const struct sts_smtp_conn *c;
+    const struct sts_smtp_brief *b;
 };
 struct mx_row { /* mx.csv: one (domain, MX, IP) */
     struct conn_row cr;
@@ -28,81 +30,81 @@ struct mx_row { /* mx.csv: one (domain, MX, IP) */
 };
 struct host_row { /* mx_hosts.csv: one unique (MX host, IP) */
     struct conn_row cr;
+    const struct sts_smtp_conn *c;
 };
 
-#define C(row) (((const struct conn_row *)(row))->c)
-#define T(row) (&C(row)->tls)
+#define B(row) (((const struct conn_row *)(row))->b)
 
 static void k_class(struct sts_buf *b, const void *r)
 {
-    sts_cell_str(b, sts_smtp_class_name(C(r)->cls));
+    sts_cell_str(b, sts_smtp_class_name(B(r)->cls));
 }
 static void k_error(struct sts_buf *b, const void *r)
 {
-    sts_cell_err(b, C(r)->err);
+    sts_cell_err(b, B(r)->err);
 }
 static void k_detail(struct sts_buf *b, const void *r)
 {
-    sts_cell_str(b, C(r)->detail);
+    sts_cell_str(b, B(r)->detail);
 }
 static void k_adv(struct sts_buf *b, const void *r)
 {
-    if (C(r)->ehlo.code >= 0)
-        sts_cell_str(b, sts_starttls_class_name(C(r)->starttls_adv));
+    if (B(r)->ehlo_replied)
+        sts_cell_str(b, sts_starttls_class_name(B(r)->starttls_adv));
 }
 static void k_garbled(struct sts_buf *b, const void *r)
 {
-    sts_cell_str(b, C(r)->garbled_token);
+    sts_cell_str(b, B(r)->garbled_token);
 }
 static void k_starttls_code(struct sts_buf *b, const void *r)
 {
-    if (C(r)->starttls.code >= 0)
-        sts_buf_printf(b, "%d", C(r)->starttls.code);
+    if (B(r)->starttls_code >= 0)
+        sts_buf_printf(b, "%d", B(r)->starttls_code);
 }
 static void k_tls_version(struct sts_buf *b, const void *r)
 {
-    if (T(r)->present)
-        sts_cell_str(b, T(r)->version);
+    if (B(r)->tls)
+        sts_cell_str(b, B(r)->tls_version);
 }
 static void k_tls_cipher(struct sts_buf *b, const void *r)
 {
-    if (T(r)->present)
-        sts_cell_str(b, T(r)->cipher);
+    if (B(r)->tls)
+        sts_cell_str(b, B(r)->tls_cipher);
 }
 static void k_verify(struct sts_buf *b, const void *r)
 {
-    if (T(r)->present)
-        sts_buf_printf(b, "%ld", T(r)->verify_code);
+    if (B(r)->tls)
+        sts_buf_printf(b, "%ld", B(r)->verify_code);
 }
 static void k_chain(struct sts_buf *b, const void *r)
 {
-    sts_cell_bool(b, T(r)->present, T(r)->chain_valid);
+    sts_cell_bool(b, B(r)->tls, B(r)->chain_valid);
 }
 static void k_name(struct sts_buf *b, const void *r)
 {
-    sts_cell_bool(b, T(r)->present, T(r)->name_match);
+    sts_cell_bool(b, B(r)->tls, B(r)->name_match);
 }
 static void k_expired(struct sts_buf *b, const void *r)
 {
-    sts_cell_bool(b, T(r)->present, T(r)->expired || T(r)->not_yet_valid);
+    sts_cell_bool(b, B(r)->tls, B(r)->expired);
 }
 static void k_not_after(struct sts_buf *b, const void *r)
 {
-    if (T(r)->present)
-        sts_cell_time(b, T(r)->not_after);
+    if (B(r)->tls)
+        sts_cell_time(b, B(r)->not_after);
 }
 static void k_dane_tlsa(struct sts_buf *b, const void *r)
 {
-    if (C(r)->dane.looked_up)
-        sts_cell_u64(b, C(r)->dane.nrec_total);
+    if (B(r)->dane_looked_up)
+        sts_cell_u64(b, B(r)->dane_tlsa);
 }
 static void k_dane_match(struct sts_buf *b, const void *r)
 {
-    sts_cell_tri(b, C(r)->dane.match);
+    sts_cell_tri(b, B(r)->dane_match);
 }
 static void k_total(struct sts_buf *b, const void *r)
 {
-    sts_cell_ms(b, C(r)->ms_total);
+    sts_cell_ms(b, B(r)->ms_total);
 }
 
 #define CONN_COLUMNS                                                                               \
@@ -189,25 +191,26 @@ static const struct sts_column mx_cols[] = {
     {"domain_compliance", "the domain's verdict: all, some, none or empty", m_comp, 0},
 };
 
+#define H(row) (((const struct host_row *)(row))->c)
 static void h_host(struct sts_buf *b, const void *r)
 {
-    sts_cell_str(b, C(r)->host);
+    sts_cell_str(b, H(r)->host);
 }
 static void h_ip(struct sts_buf *b, const void *r)
 {
-    sts_cell_str(b, C(r)->ip);
+    sts_cell_str(b, H(r)->ip);
 }
 static void h_port(struct sts_buf *b, const void *r)
 {
-    sts_cell_u64(b, C(r)->port);
+    sts_cell_u64(b, H(r)->port);
 }
 static void h_subject(struct sts_buf *b, const void *r)
 {
-    sts_cell_str(b, T(r)->subject);
+    sts_cell_str(b, H(r)->tls.subject);
 }
 static void h_probed_at(struct sts_buf *b, const void *r)
 {
-    sts_cell_time(b, C(r)->started);
+    sts_cell_time(b, H(r)->started);
 }
 
 static const struct sts_column host_cols[] = {
@@ -332,9 +335,9 @@ int sts_smtp_write(void *state, const struct sts_record *r)
     for (size_t i = 0; i < s->nmx; i++)
         for (size_t k = 0; k < s->mx[i].naddr; k++) {
             const struct sts_smtp_addr *a = &s->mx[i].addr[k];
-            if (!a->conn)
+            if (!a->out)
                 continue;
-            struct mx_row row = {{a->conn}, r, s, &s->mx[i], a};
+            struct mx_row row = {{&a->out->b}, r, s, &s->mx[i], a};
             sts_table_add(st->mx_csv, &row);
         }
     return 0;
@@ -362,7 +365,9 @@ void sts_smtp_undo(void *state)
 void sts_smtp_on_final(void *state, const struct sts_smtp_conn *c)
 {
     struct sts_smtp_state *st = state;
-    struct host_row row = {{c}};
+    struct sts_smtp_brief brief;
+    sts_smtp_brief_of(c, &brief);
+    struct host_row row = {{&brief}, c};
     /* stopped by a second Ctrl-C: not a measurement of the server. Its domains'
      * records say so; a --resume that needs the address probes it and lists it */
     if (c->err == STS_E_INTERRUPTED)

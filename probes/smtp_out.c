@@ -22,7 +22,7 @@ void sts_smtp_result_free(void *res)
     for (size_t i = 0; i < s->nmx; i++) {
         for (size_t k = 0; k < s->mx[i].naddr; k++) {
             free(s->mx[i].addr[k].ip);
-            sts_smtp_conn_unref(s->mx[i].addr[k].conn);
+            sts_smtp_outcome_unref(s->mx[i].addr[k].out);
         }
         free(s->mx[i].addr);
         free(s->mx[i].host);
@@ -224,8 +224,8 @@ void sts_smtp_json(struct sts_jsonw *w, const void *res)
             sts_jw_str(w, sts_tamper_name(a->tamper));
             sts_jw_key(w, "tls_reason");
             sts_jw_err(w, a->reason);
-            if (a->conn) {
-                sts_smtp_conn_json(w, a->conn);
+            if (a->out) {
+                sts_smtp_outcome_json(w, a->out);
             } else {
                 sts_jw_key(w, "class");
                 sts_jw_str(w, "error");
@@ -294,8 +294,8 @@ static void c_classes(struct sts_buf *b, const void *r)
     size_t n[STS_SMTP_C__COUNT] = {0};
     for (size_t i = 0; s && i < s->nmx; i++)
         for (size_t k = 0; k < s->mx[i].naddr; k++)
-            if (s->mx[i].addr[k].conn)
-                n[s->mx[i].addr[k].conn->cls]++;
+            if (s->mx[i].addr[k].out)
+                n[s->mx[i].addr[k].out->b.cls]++;
     for (int k = 0, w = 0; k < STS_SMTP_C__COUNT; k++)
         if (n[k])
             sts_buf_printf(b, "%s%s:%zu", w++ ? " " : "",
@@ -376,6 +376,7 @@ void sts_smtp_stats_json(void *state, struct sts_jsonw *w)
     sts_jw_uint(w, cs.peak_per_ip);
     sts_jw_end(w);
     sts_tls_verify_counts_json(w, "smtp_tls_verify", &st->verify);
+    sts_smtp_store_json(w, &st->store);
 }
 
 void sts_smtp_summary(void *state, struct sts_buf *line)

@@ -14,7 +14,7 @@
 struct sts_smtp_addr {
     char *ip;
     bool v6;
-    struct sts_smtp_conn *conn;   /* shared result (a reference is held); NULL on OOM */
+    struct sts_smtp_outcome *out; /* the shared session's outcome (a reference is held); NULL on OOM */
     enum sts_smtp_dedup dedup;
     enum sts_tamper tamper;
     sts_err reason;               /* STS_OK: a validating sender would deliver here over TLS */
@@ -56,6 +56,7 @@ struct sts_smtp_state {
     struct sts_ctx *ctx;
     struct sts_htab seen;         /* --resume: (host, ip, port) with a row in mx_hosts.csv */
     struct sts_smtp_cache *cache;
+    struct sts_smtp_store store;  /* the outcomes' JSON (smtp_outcome.h) */
     SSL_CTX *ssl;
     struct sts_table *mx_csv, *mx_hosts_csv;
     bool csv_raw;                 /* --csv-raw: how mx_hosts.csv cells are written (seen) */

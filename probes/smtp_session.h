@@ -83,8 +83,6 @@ void sts_smtp_conn_finding(struct sts_smtp_conn *c, sts_err e);
 void sts_smtp_conn_detail(struct sts_smtp_conn *c, const char *d);
 /* Finish a result without a session (blocklisted, internal error). */
 void sts_smtp_conn_fail(struct sts_smtp_conn *c, sts_err e, const char *detail);
-/* View for the verdict logic. */
-void sts_smtp_conn_view(const struct sts_smtp_conn *c, struct sts_smtp_addr_view *v);
 
 struct sts_smtp_session_opts {
     const char *ehlo_name;

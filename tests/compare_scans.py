@@ -59,7 +59,8 @@ RUN_OPTION_IGNORED = {"out_dir", "shard", "progress", "input", "resume", "force"
 # found: shards, or two runs, differ there legitimately (a shared MX host is resolved and
 # probed once per shard)
 RUN_COUNTS_IGNORED = {"mx_cache", "sessions", "joined", "cached", "evicted", "peak_conns",
-                      "peak_per_ip", "descriptor_waits", "policy_tls_verify", "smtp_tls_verify"}
+                      "peak_per_ip", "descriptor_waits", "policy_tls_verify", "smtp_tls_verify",
+                      "smtp_spill"}
 
 
 class Ignore:

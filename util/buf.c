@@ -47,6 +47,11 @@ static int grow(struct sts_buf *b, size_t need)
     return 0;
 }
 
+int sts_buf_reserve(struct sts_buf *b, size_t n)
+{
+    return grow(b, n);
+}
+
 void sts_buf_grow_add(struct sts_buf *b, const void *p, size_t n)
 {
     if (grow(b, n) < 0)

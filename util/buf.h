@@ -50,6 +50,9 @@ static inline void sts_buf_adds(struct sts_buf *b, const char *s)
  * (NaN and infinities as printf writes them) */
 void sts_buf_fixed(struct sts_buf *b, double v, int decimals);
 void sts_buf_printf(struct sts_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Room for n more bytes and the NUL (for a writer that fills data + len
+ * itself, then adds to len); 0, or -1 when out of memory (b->oom set). */
+int sts_buf_reserve(struct sts_buf *b, size_t n);
 /* Write the whole buffer to fd (retrying short writes); 0 or -errno. */
 int sts_buf_write_fd(const struct sts_buf *b, int fd);
 /* The same for a file of whole lines: *end is the file's length so far. On a

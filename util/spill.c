@@ -1,0 +1,90 @@
+#include "spill.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void sts_spill_open_fd(struct sts_spill *s, int fd)
+{
+    memset(s, 0, sizeof *s);
+    s->fd = fd;
+}
+
+void sts_spill_open(struct sts_spill *s, const char *dir)
+{
+    sts_spill_open_fd(s, -1);
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+        /* no O_TMPFILE on this file system: a named file, unlinked at once */
+        char path[4096];
+        snprintf(path, sizeof path, "%s/.stsscan-spill-XXXXXX", dir);
+        fd = mkostemp(path, O_CLOEXEC);
+        if (fd >= 0)
+            unlink(path);
+    }
+    if (fd < 0) {
+        snprintf(s->why, sizeof s->why, "%s: %s", dir, strerror(errno));
+        return;
+    }
+    s->fd = fd;
+}
+
+int sts_spill_put(struct sts_spill *s, const void *p, size_t n, uint64_t *off)
+{
+    int rc = s->fd < 0 ? -EBADF : 0;
+    for (size_t done = 0; rc == 0 && done < n;) {
+        ssize_t w = pwrite(s->fd, (const char *)p + done, n - done, (off_t)(s->st.bytes + done));
+        if (w > 0)
+            done += (size_t)w;
+        else if (w == 0)
+            rc = -ENOSPC;
+        else if (errno != EINTR)
+            rc = -errno;
+    }
+    if (rc < 0) {
+        /* the bytes written so far lie beyond the file's end as we count it:
+         * the next put overwrites them */
+        s->st.put_errors++;
+        if (!s->put_errno)
+            s->put_errno = -rc;
+        return rc;
+    }
+    *off = s->st.bytes;
+    s->st.bytes += n;
+    s->st.puts++;
+    return 0;
+}
+
+int sts_spill_get(struct sts_spill *s, uint64_t off, size_t n, struct sts_buf *b)
+{
+    s->st.gets++;
+    int rc = sts_buf_reserve(b, n) < 0 ? -ENOMEM : 0;
+    for (size_t done = 0; rc == 0 && done < n;) {
+        ssize_t r = pread(s->fd, b->data + b->len + done, n - done, (off_t)(off + done));
+        if (r > 0)
+            done += (size_t)r;
+        else if (r == 0)
+            rc = -EIO; /* shorter than written: the file was cut under us */
+        else if (errno != EINTR)
+            rc = -errno;
+    }
+    if (rc < 0) {
+        s->st.get_errors++;
+        if (b->data)
+            b->data[b->len] = '\0';
+        return rc;
+    }
+    b->len += n;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+void sts_spill_close(struct sts_spill *s)
+{
+    if (s->fd >= 0)
+        close(s->fd);
+    s->fd = -1;
+}
