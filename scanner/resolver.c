@@ -513,9 +513,7 @@ void sts_resolver_get_stats(const struct sts_resolver *r, struct sts_resolver_st
     s->recv_calls = u.recv_calls;
     s->datagrams_segmented = u.segmented;
     s->segment_sends = u.segment_sends;
-    const char *g = sts_udpb_gso(r->udp, s->gso, sizeof s->gso);
-    if (g != s->gso)
-        snprintf(s->gso, sizeof s->gso, "%s", g);
+    sts_udpb_gso(r->udp, s->gso, sizeof s->gso);
 }
 
 #define UNREACHABLE_RUN 256 /* lookups in a row that could not reach the resolver */

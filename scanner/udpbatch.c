@@ -388,16 +388,19 @@ void sts_udpb_stats(const struct sts_udpbatch *b, struct sts_udpb_stats *s)
     *s = b->st;
 }
 
-const char *sts_udpb_gso(const struct sts_udpbatch *b, char *buf, size_t n)
+char *sts_udpb_gso(const struct sts_udpbatch *b, char *buf, size_t n)
 {
     switch (b->gso) {
     case GSO_UNPROBED:
-        return "unused";
+        snprintf(buf, n, "unused");
+        break;
     case GSO_ON:
-        return "on";
+        snprintf(buf, n, "on");
+        break;
     default:
         snprintf(buf, n, "%s: %s", b->gso == GSO_REFUSED ? "refused" : "unsupported",
                  strerror(b->gso_errno));
-        return buf;
+        break;
     }
+    return buf;
 }

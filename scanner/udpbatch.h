@@ -58,7 +58,8 @@ struct sts_udpb_stats {
 };
 void sts_udpb_stats(const struct sts_udpbatch *b, struct sts_udpb_stats *s);
 /* "on", "unused" (no UDP socket yet), or "unsupported: <why>" / "refused:
- * <why>" (datagrams leave one per message); buf holds the latter two. */
-const char *sts_udpb_gso(const struct sts_udpbatch *b, char *buf, size_t n);
+ * <why>" (datagrams leave one per message), written into buf (n > 0 bytes,
+ * truncated to fit) and returned. */
+char *sts_udpb_gso(const struct sts_udpbatch *b, char *buf, size_t n);
 
 #endif

@@ -17,11 +17,17 @@ void sts_buf_free(struct sts_buf *b);
 void sts_buf_reset(struct sts_buf *b);
 void sts_buf_grow_add(struct sts_buf *b, const void *p, size_t n);
 void sts_buf_grow_addc(struct sts_buf *b, char c);
+/* true when n more bytes and the NUL after them fit without growing: the one
+ * capacity rule of the inline appenders (and of sts_jw_key's fast path) */
+static inline int sts_buf_room(const struct sts_buf *b, size_t n)
+{
+    return b->len + n + 1 <= b->cap;
+}
 /* n bytes: inline, with the growth out of line (a record makes hundreds of
  * these calls, most of them a few bytes long) */
 static inline void sts_buf_add(struct sts_buf *b, const void *p, size_t n)
 {
-    if (b->len + n + 1 > b->cap) {
+    if (!sts_buf_room(b, n)) {
         sts_buf_grow_add(b, p, n);
         return;
     }
@@ -32,7 +38,7 @@ static inline void sts_buf_add(struct sts_buf *b, const void *p, size_t n)
 /* one byte: inline, it is the writers' most frequent call */
 static inline void sts_buf_addc(struct sts_buf *b, char c)
 {
-    if (b->len + 2 > b->cap) {
+    if (!sts_buf_room(b, 1)) {
         sts_buf_grow_addc(b, c);
         return;
     }

@@ -12,17 +12,9 @@ void sts_jw_init(struct sts_jsonw *w, struct sts_buf *b)
     w->first[0] = true;
 }
 
-/* Emit the separator owed before a value in an array (keys handle objects). */
-static void sep(struct sts_jsonw *w)
-{
-    if (!w->first[w->depth])
-        sts_buf_addc(w->b, ',');
-    w->first[w->depth] = false;
-}
-
 static void open(struct sts_jsonw *w, char c)
 {
-    sep(w);
+    sts_jw_sep(w);
     sts_buf_addc(w->b, c);
     if (w->depth + 1 < STS_JSONW_DEPTH)
         w->depth++;
@@ -60,7 +52,7 @@ void sts_jw_keyn(struct sts_jsonw *w, const char *k, size_t n)
 {
     /* keys are the writers' own literals and vocabulary names (plain ASCII):
      * copied as they are, as sts_jw_key does; anything longer is escaped */
-    sep(w);
+    sts_jw_sep(w);
     sts_buf_addc(w->b, '"');
     if (n <= STS_JW_KEY_PLAIN)
         sts_buf_add(w->b, k, n);
@@ -145,7 +137,7 @@ void sts_json_escape(struct sts_buf *b, const unsigned char *s, size_t n)
 
 void sts_jw_strn(struct sts_jsonw *w, const void *s, size_t n)
 {
-    sep(w);
+    sts_jw_sep(w);
     sts_buf_addc(w->b, '"');
     sts_json_escape(w->b, s, n);
     sts_buf_addc(w->b, '"');
@@ -161,7 +153,7 @@ void sts_jw_str(struct sts_jsonw *w, const char *s)
 
 void sts_jw_int(struct sts_jsonw *w, int64_t v)
 {
-    sep(w);
+    sts_jw_sep(w);
     if (v < 0) {
         sts_buf_addc(w->b, '-');
         sts_buf_uint(w->b, (uint64_t)0 - (uint64_t)v);
@@ -172,13 +164,13 @@ void sts_jw_int(struct sts_jsonw *w, int64_t v)
 
 void sts_jw_uint(struct sts_jsonw *w, uint64_t v)
 {
-    sep(w);
+    sts_jw_sep(w);
     sts_buf_uint(w->b, v);
 }
 
 void sts_jw_double(struct sts_jsonw *w, double v, int decimals)
 {
-    sep(w);
+    sts_jw_sep(w);
     if (!isfinite(v)) {
         sts_buf_adds(w->b, "null"); /* JSON has no NaN/Inf */
         return;
@@ -188,19 +180,19 @@ void sts_jw_double(struct sts_jsonw *w, double v, int decimals)
 
 void sts_jw_bool(struct sts_jsonw *w, bool v)
 {
-    sep(w);
+    sts_jw_sep(w);
     sts_buf_adds(w->b, v ? "true" : "false");
 }
 
 void sts_jw_null(struct sts_jsonw *w)
 {
-    sep(w);
+    sts_jw_sep(w);
     sts_buf_adds(w->b, "null");
 }
 
 void sts_jw_raw(struct sts_jsonw *w, const char *json)
 {
-    sep(w);
+    sts_jw_sep(w);
     sts_buf_adds(w->b, json);
 }
 

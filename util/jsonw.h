@@ -23,6 +23,19 @@ struct sts_jsonw {
 };
 
 void sts_jw_init(struct sts_jsonw *w, struct sts_buf *b);
+/* A comma is owed before the next key or array value: it is not the first in
+ * its object or array (a key sets the flag so that its value owes none). */
+static inline bool sts_jw_comma_owed(const struct sts_jsonw *w)
+{
+    return !w->first[w->depth];
+}
+/* Emit the separator owed before a value in an array (keys handle objects). */
+static inline void sts_jw_sep(struct sts_jsonw *w)
+{
+    if (sts_jw_comma_owed(w))
+        sts_buf_addc(w->b, ',');
+    w->first[w->depth] = false;
+}
 void sts_jw_obj(struct sts_jsonw *w);  /* { */
 void sts_jw_end(struct sts_jsonw *w);  /* } */
 void sts_jw_arr(struct sts_jsonw *w);  /* [ */
@@ -38,12 +51,14 @@ static inline void sts_jw_key(struct sts_jsonw *w, const char *k)
 {
     size_t n = strlen(k);
     struct sts_buf *b = w->b;
-    if (n > STS_JW_KEY_PLAIN || b->len + n + 5 > b->cap) { /* ,"key": and the NUL */
+    /* ,"key": is n + 4 bytes at most (the comma may not be owed); room counts the NUL */
+    if (n > STS_JW_KEY_PLAIN || !sts_buf_room(b, n + 4)) {
         sts_jw_keyn(w, k, n);
         return;
     }
+    /* sts_jw_sep's rule, the comma written through p rather than appended */
     char *p = b->data + b->len;
-    if (!w->first[w->depth])
+    if (sts_jw_comma_owed(w))
         *p++ = ',';
     *p++ = '"';
     memcpy(p, k, n);
