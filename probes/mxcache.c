@@ -6,11 +6,28 @@
 #include "../util/hash.h"
 #include "dnsq.h"
 
+/* A finished lookup, packed: the cache keeps one per MX host for the whole
+ * run, and a struct sts_addr_lookup (16 address pointers, each address its
+ * own allocation) is 3 times the size of a host's whole entry. */
+struct packed {
+    enum sts_status status;
+    sts_err err;
+    int rcode;
+    unsigned naddrs;
+    double latency_ms;
+};
+
+struct lookups { /* while resolving */
+    struct sts_addr_lookup a, aaaa;
+};
+
 struct entry {
     struct sts_cache_entry ce;
-    int pending;                  /* lookups outstanding (A, AAAA) */
     struct sts_mxcache *c;
-    struct sts_addr_lookup a, aaaa;
+    int pending;                  /* lookups outstanding (A, AAAA) */
+    struct lookups *run;          /* until both are in, or if packing found no memory */
+    struct packed a, aaaa;
+    char *addrs;                  /* then: every address of a, then of aaaa, each NUL-ended */
     char host[];
 };
 
@@ -22,9 +39,52 @@ struct sts_mxcache {
 static void drop(struct sts_cache_entry *ce, void *arg)
 {
     struct entry *e = STS_QUEUE_DATA(ce, struct entry, ce);
-    sts_addr_lookup_clear(&e->a);
-    sts_addr_lookup_clear(&e->aaaa);
+    if (e->run) {
+        sts_addr_lookup_clear(&e->run->a);
+        sts_addr_lookup_clear(&e->run->aaaa);
+        free(e->run);
+    }
+    free(e->addrs);
     free(e);
+}
+
+static char *pack_one(struct packed *p, const struct sts_addr_lookup *l, char *to)
+{
+    *p = (struct packed){.status = l->status, .err = l->err, .rcode = l->rcode,
+                         .naddrs = (unsigned)l->naddrs, .latency_ms = l->latency_ms};
+    for (size_t i = 0; i < l->naddrs; i++)
+        to = stpcpy(to, l->addrs[i]) + 1;
+    return to;
+}
+
+/* Both lookups are in: keep them packed (without memory, as they are). */
+static void pack(struct entry *e)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < e->run->a.naddrs; i++)
+        n += strlen(e->run->a.addrs[i]) + 1;
+    for (size_t i = 0; i < e->run->aaaa.naddrs; i++)
+        n += strlen(e->run->aaaa.addrs[i]) + 1;
+    e->addrs = malloc(n ? n : 1);
+    if (!e->addrs)
+        return;
+    pack_one(&e->aaaa, &e->run->aaaa, pack_one(&e->a, &e->run->a, e->addrs));
+    sts_addr_lookup_clear(&e->run->a);
+    sts_addr_lookup_clear(&e->run->aaaa);
+    free(e->run);
+    e->run = NULL;
+}
+
+/* A packed lookup as the callers' struct: its addresses point into the entry. */
+static const char *unpack(struct sts_addr_lookup *l, const struct packed *p, const char *from)
+{
+    *l = (struct sts_addr_lookup){.status = p->status, .err = p->err, .rcode = p->rcode,
+                                  .latency_ms = p->latency_ms, .naddrs = p->naddrs};
+    for (size_t i = 0; i < p->naddrs; i++) {
+        l->addrs[i] = (char *)from;
+        from += strlen(from) + 1;
+    }
+    return from;
 }
 
 struct sts_mxcache *sts_mxcache_new(struct sts_ctx *ctx, size_t max_entries)
@@ -44,15 +104,23 @@ static void deliver(struct sts_cache_waiter *cw, struct sts_cache_entry *ce, enu
 {
     struct sts_mxcache_wait *w = STS_QUEUE_DATA(cw, struct sts_mxcache_wait, w);
     struct entry *e = STS_QUEUE_DATA(ce, struct entry, ce);
-    w->cb(w, &e->a, &e->aaaa, how != STS_CACHE_STARTED);
+    if (e->run) {
+        w->cb(w, &e->run->a, &e->run->aaaa, how != STS_CACHE_STARTED);
+        return;
+    }
+    struct sts_addr_lookup a, aaaa;
+    unpack(&aaaa, &e->aaaa, unpack(&a, &e->a, e->addrs));
+    w->cb(w, &a, &aaaa, how != STS_CACHE_STARTED);
 }
 
 static void on_addr(struct sts_dnsq *q, const struct sts_dnsmsg *m, const char *final)
 {
     struct entry *e = q->arg;
-    sts_dnsq_to_addrs(q, m, final, q->type == STS_T_A ? &e->a : &e->aaaa);
-    if (--e->pending == 0)
+    sts_dnsq_to_addrs(q, m, final, q->type == STS_T_A ? &e->run->a : &e->run->aaaa);
+    if (--e->pending == 0) {
+        pack(e);
         sts_cache_done(&e->c->cache, &e->ce);
+    }
 }
 
 void sts_mxcache_get(struct sts_mxcache *c, const char *host, struct sts_mxcache_wait *w,
@@ -65,6 +133,10 @@ void sts_mxcache_get(struct sts_mxcache *c, const char *host, struct sts_mxcache
         return;
     size_t n = strlen(host);
     struct entry *e = calloc(1, sizeof *e + n + 1);
+    if (e && !(e->run = calloc(1, sizeof *e->run))) {
+        free(e);
+        e = NULL;
+    }
     if (!e) {
         struct sts_addr_lookup err = {.status = STS_ST_ERROR, .err = STS_E_INTERNAL, .rcode = -1};
         cb(w, &err, &err, false);
@@ -72,7 +144,7 @@ void sts_mxcache_get(struct sts_mxcache *c, const char *host, struct sts_mxcache
     }
     memcpy(e->host, host, n + 1);
     e->c = c;
-    e->a.rcode = e->aaaa.rcode = -1;
+    e->run->a.rcode = e->run->aaaa.rcode = -1;
     e->pending = 2;
     sts_cache_start(&c->cache, &e->ce, e->host, h, true, &w->w);
     sts_dnsq_start(c->ctx, host, STS_T_A, on_addr, e);
