@@ -198,7 +198,7 @@ static void smtp_start(struct sts_job *job, void *state)
                 if (c) {
                     sts_smtp_conn_fail(c, STS_E_SMTP_IPV6_SKIPPED, NULL);
                     a->out = sts_smtp_outcome_new(c, &st->store, false);
-                    sts_smtp_conn_unref(c);
+                    sts_smtp_conn_free(c);
                 }
                 a->dedup = STS_DEDUP_NONE;
                 continue;

@@ -16,7 +16,7 @@ struct entry {
     struct sts_smtp_session *sess;
     int retries;
     struct sts_smtp_cache *c;
-    struct sts_smtp_conn *conn;  /* the session's result until it is final */
+    struct sts_smtp_conn *conn;  /* the session's full result, until it is final */
     struct sts_smtp_outcome *out; /* then its outcome (NULL when out of memory) */
     char key[];                  /* "host ip": host names never hold a space */
 };
@@ -38,7 +38,7 @@ struct sts_smtp_cache {
 static void drop(struct sts_cache_entry *ce, void *arg)
 {
     struct entry *e = STS_QUEUE_DATA(ce, struct entry, ce);
-    sts_smtp_conn_unref(e->conn);
+    sts_smtp_conn_free(e->conn);
     sts_smtp_outcome_unref(e->out);
     free(e);
 }
@@ -64,7 +64,7 @@ static void finish(struct sts_smtp_cache *c, struct entry *e)
     /* a cached session is read back by every record that uses it; without
      * deduplication it belongs to one record and stays in memory */
     e->out = sts_smtp_outcome_new(e->conn, c->o.store, e->ce.in_table);
-    sts_smtp_conn_unref(e->conn);
+    sts_smtp_conn_free(e->conn);
     e->conn = NULL;
     sts_cache_done(&c->cache, &e->ce);
 }

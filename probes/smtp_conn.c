@@ -1,6 +1,6 @@
-/* The result of one SMTP session (struct sts_smtp_conn): reference-counted,
- * read-only once done, shared by every domain whose MX resolves to its
- * (host, IP). The session that fills it: smtp_session.c. */
+/* The full result of one SMTP session (struct sts_smtp_conn), filled by the
+ * session (smtp_session.c); once done, what the domains share is made from it
+ * (smtp_outcome.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,21 +19,15 @@ struct sts_smtp_conn *sts_smtp_conn_new(const char *host, const char *ip, uint16
     }
     snprintf(c->ip, sizeof c->ip, "%s", ip);
     c->port = port;
-    c->refs = 1;
     c->banner.code = c->ehlo.code = c->starttls.code = c->ehlo_tls.code = c->quit.code = -1;
     c->ms_connect = c->ms_banner = c->ms_ehlo = c->ms_starttls = c->ms_tls = c->ms_total = -1;
     c->dane.match = -1;
     return c;
 }
 
-void sts_smtp_conn_ref(struct sts_smtp_conn *c)
+void sts_smtp_conn_free(struct sts_smtp_conn *c)
 {
-    c->refs++;
-}
-
-void sts_smtp_conn_unref(struct sts_smtp_conn *c)
-{
-    if (!c || --c->refs > 0)
+    if (!c)
         return;
     free(c->host);
     free(c->detail);

@@ -1,6 +1,6 @@
 /*
  * The SMTP stage's result (struct sts_smtp_result: per MX host and address,
- * the shared session result, the joins) and its run state. The stage: smtp.h.
+ * the shared session outcome, the joins) and its run state. The stage: smtp.h.
  */
 #ifndef STSSCAN_SMTP_RESULT_H
 #define STSSCAN_SMTP_RESULT_H

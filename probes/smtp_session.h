@@ -2,9 +2,11 @@
  * One SMTP session to one (MX host, IP): the per-target state machine
  *   connect -> banner -> EHLO -> STARTTLS -> TLS -> EHLO -> QUIT
  * (RFC 5321 3.1, 4.1.1.1, 4.1.1.10; RFC 3207 4, 4.2), with one timer per
- * phase and a cap on every reply. Its product, struct sts_smtp_conn, is a
- * reference-counted, read-only-after-completion result shared by every
- * domain whose MX resolves to this (host, IP) (probes/smtp_cache.c).
+ * phase and a cap on every reply. Its product, struct sts_smtp_conn, is the
+ * full result, owned by the SMTP cache's entry (probes/smtp_cache.c) until
+ * the session ends: then its mx_hosts.csv row is written and it becomes the
+ * outcome every domain whose MX resolves to this (host, IP) shares
+ * (probes/smtp_outcome.h), and is freed.
  */
 #ifndef STSSCAN_SMTP_SESSION_H
 #define STSSCAN_SMTP_SESSION_H
@@ -51,7 +53,6 @@ struct sts_dane {
 };
 
 struct sts_smtp_conn {
-    int refs;
     char *host;
     char ip[64];
     uint16_t port;
@@ -76,8 +77,7 @@ struct sts_smtp_conn {
 };
 
 struct sts_smtp_conn *sts_smtp_conn_new(const char *host, const char *ip, uint16_t port);
-void sts_smtp_conn_ref(struct sts_smtp_conn *c);
-void sts_smtp_conn_unref(struct sts_smtp_conn *c);
+void sts_smtp_conn_free(struct sts_smtp_conn *c);
 void sts_smtp_conn_finding(struct sts_smtp_conn *c, sts_err e);
 /* The first detail text sticks (the root cause); later ones are ignored. */
 void sts_smtp_conn_detail(struct sts_smtp_conn *c, const char *d);

@@ -71,7 +71,7 @@ static char *through(struct sts_smtp_store *st, struct sts_smtp_outcome **out)
     char *want = object(c, NULL);
     *out = sts_smtp_outcome_new(c, st, true);
     assert_non_null(*out);
-    sts_smtp_conn_unref(c);
+    sts_smtp_conn_free(c);
     return want;
 }
 
@@ -110,7 +110,7 @@ static void test_spilled(void **state)
     /* an outcome of one record (not cached) keeps its JSON: no file traffic */
     struct sts_smtp_conn *c = session();
     struct sts_smtp_outcome *o3 = sts_smtp_outcome_new(c, &st, false);
-    sts_smtp_conn_unref(c);
+    sts_smtp_conn_free(c);
     assert_non_null(o3);
     assert_non_null(o3->json);
     char *got = object(NULL, o3);
