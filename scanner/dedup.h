@@ -1,8 +1,10 @@
 /*
  * Set of domains already seen in the input, so a repeated domain is scanned
  * once (its later lines get an input_duplicate record naming the first line).
- * Stores a 64-bit hash and a line number per domain: 12 bytes x 2 (load
- * factor) per unique domain -- about 24 MB for 1M domains. A 64-bit hash
+ * Stores a 64-bit hash and a line number per domain in 12-byte slots, a power
+ * of two at most half full: 24 to 48 bytes per unique domain, and the old
+ * table too while it doubles (25 MB for 1M domains, 38 MB while growing past
+ * 524,288; 403 MB for 10M, ~600 MB while growing). A 64-bit hash
  * collision (p ~ 3e-8 at 1M domains) would mark one domain a false duplicate.
  */
 #ifndef STSSCAN_DEDUP_H
