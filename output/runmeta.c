@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "../scanner/dedup.h"
 #include "../scanner/inhash.h"
 #include "../scanner/resolver.h"
 #include "../scanner/resume.h"
@@ -47,6 +48,10 @@ static void counts(struct sts_jsonw *w, const struct sts_ctx *ctx)
     sts_jw_uint(w, c->duplicates);
     sts_jw_key(w, "unwritten"); /* finished after an output failed: not in the files */
     sts_jw_uint(w, c->unwritten);
+    if (ctx->dedup) {
+        sts_jw_key(w, "duplicate_set");
+        sts_dedup_stats_json(ctx->dedup, w);
+    }
     for (int i = 0; i < ctx->nprobes; i++) {
         const struct sts_probe *p = ctx->probes[i];
         if (p->stats_json && ctx->state[p->id])

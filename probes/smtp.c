@@ -227,11 +227,7 @@ static int smtp_init(struct sts_ctx *ctx, void **state, char *err, size_t errlen
     }
     *state = st;
     st->ctx = ctx;
-    /* the outcomes' JSON beside the output (an anonymous file), or in the
-     * temporary directory when the records go to stdout */
-    const char *tmp = getenv("TMPDIR");
-    sts_smtp_store_open(&st->store,
-                        sts_opts_to_stdout(o) ? (tmp && *tmp ? tmp : "/tmp") : o->out_dir);
+    sts_smtp_store_open(&st->store, sts_opts_spill_dir(o));
     st->ssl = sts_tls_client_ctx(o->ca_file, STS_TLS_MEASURE_ALL, err, errlen);
     if (!st->ssl || sts_smtp_files_open(st, o, err, errlen) < 0)
         return -1;

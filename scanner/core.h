@@ -164,6 +164,7 @@ struct sts_ctx {
     struct sts_blocklist *blocklist; /* --blocklist: NULL when none */
     struct sts_inhash *inhash;       /* input_sha256 of run.json (scanner/inhash.h) */
     struct sts_resume *resume;       /* --resume: the input lines already done */
+    struct sts_dedup *dedup;         /* the duplicate set (scanner/dedup.h) */
     char options_sha256[65];         /* of the options that change what a scan measures */
 
     const struct sts_plugins *plugins;

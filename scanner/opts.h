@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "../util/jsonw.h"
 
@@ -40,6 +41,14 @@ enum sts_opt_section { OPT_SEC_INPUT, OPT_SEC_OUTPUT, OPT_SEC_PROBES, OPT_SEC_LI
 static inline bool sts_opts_to_stdout(const struct sts_opts *o)
 {
     return o->out_dir[0] == '-' && o->out_dir[1] == '\0';
+}
+
+/* Where the run's anonymous spill files go (util/spill.h): beside the output,
+ * or in the temporary directory when the records go to stdout. */
+static inline const char *sts_opts_spill_dir(const struct sts_opts *o)
+{
+    const char *tmp = getenv("TMPDIR");
+    return !sts_opts_to_stdout(o) ? o->out_dir : tmp && *tmp ? tmp : "/tmp";
 }
 
 /* Defaults from the table. */

@@ -35,7 +35,6 @@
 struct scan {
     struct sts_ctx ctx; /* first: sts_job_stage_done finds the scan from the ctx */
     struct sts_reader *reader;
-    struct sts_dedup *dedup;
     struct sts_progress *progress;
     uv_idle_t admit_idle;
     uv_timer_t meta_timer; /* run.json "running" with the counts so far */
@@ -117,7 +116,7 @@ static void handle_item(struct scan *s, struct sts_item *it)
         /* its record is in the files (--resume); its domain still counts for
          * duplicates, as it did in the interrupted run */
         if (kind == STS_LINE_DOMAIN && !sts_blocklist_match_domain(ctx->blocklist, domain))
-            sts_dedup_check(s->dedup, domain, it->line);
+            sts_dedup_check(ctx->dedup, domain, it->line);
         free(it->text);
         return;
     }
@@ -139,7 +138,7 @@ static void handle_item(struct scan *s, struct sts_item *it)
         sts_emit(ctx, r, false);
         return;
     }
-    int64_t first = sts_dedup_check(s->dedup, domain, r->line);
+    int64_t first = sts_dedup_check(ctx->dedup, domain, r->line);
     if (first > 0) {
         r->input_err = STS_E_INPUT_DUPLICATE;
         r->duplicate_of = (uint64_t)first;
@@ -436,7 +435,11 @@ int sts_scan_run(struct sts_opts *o, const struct sts_plugins *pl)
     ctx->resolver = sts_resolver_new(ctx->loop, &ro, err, sizeof err);
     if (!ctx->resolver)
         goto fail;
-    s.dedup = sts_dedup_new();
+    ctx->dedup = sts_dedup_new(sts_opts_spill_dir(o));
+    if (!ctx->dedup) {
+        snprintf(err, sizeof err, "out of memory");
+        goto fail;
+    }
     for (int i = 0; i < pl->noutputs; i++) {
         void *st = pl->outputs[i]->open(ctx, err, sizeof err);
         if (!st)
@@ -471,7 +474,8 @@ int sts_scan_run(struct sts_opts *o, const struct sts_plugins *pl)
     /* let closing handles (resolver polls, timers) finish; skip a blocked stdin read */
     for (int i = 0; i < 8; i++)
         uv_run(ctx->loop, UV_RUN_NOWAIT);
-    sts_dedup_free(s.dedup);
+    sts_dedup_free(ctx->dedup);
+    ctx->dedup = NULL;
     sts_blocklist_free(ctx->blocklist);
     sts_inhash_free(ctx->inhash);
     sts_resume_free(ctx->resume);
@@ -479,6 +483,8 @@ int sts_scan_run(struct sts_opts *o, const struct sts_plugins *pl)
 
 fail:
     fprintf(stderr, "stsscan: %s\n", err[0] ? err : "start-up failed");
+    sts_dedup_free(ctx->dedup);
+    ctx->dedup = NULL;
     for (int i = 0; i < ctx->noutputs; i++)
         pl->outputs[i]->close(ctx->output_state[i]);
     return STS_EXIT_USAGE;

@@ -60,7 +60,7 @@ RUN_OPTION_IGNORED = {"out_dir", "shard", "progress", "input", "resume", "force"
 # probed once per shard)
 RUN_COUNTS_IGNORED = {"mx_cache", "sessions", "joined", "cached", "evicted", "peak_conns",
                       "peak_per_ip", "descriptor_waits", "policy_tls_verify", "smtp_tls_verify",
-                      "smtp_spill"}
+                      "smtp_spill", "duplicate_set"}
 
 
 class Ignore:

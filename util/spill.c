@@ -58,12 +58,12 @@ int sts_spill_put(struct sts_spill *s, const void *p, size_t n, uint64_t *off)
     return 0;
 }
 
-int sts_spill_get(struct sts_spill *s, uint64_t off, size_t n, struct sts_buf *b)
+int sts_spill_read(struct sts_spill *s, uint64_t off, void *p, size_t n)
 {
     s->st.gets++;
-    int rc = sts_buf_reserve(b, n) < 0 ? -ENOMEM : 0;
+    int rc = 0;
     for (size_t done = 0; rc == 0 && done < n;) {
-        ssize_t r = pread(s->fd, b->data + b->len + done, n - done, (off_t)(off + done));
+        ssize_t r = pread(s->fd, (char *)p + done, n - done, (off_t)(off + done));
         if (r > 0)
             done += (size_t)r;
         else if (r == 0)
@@ -71,15 +71,30 @@ int sts_spill_get(struct sts_spill *s, uint64_t off, size_t n, struct sts_buf *b
         else if (errno != EINTR)
             rc = -errno;
     }
-    if (rc < 0) {
+    if (rc < 0)
         s->st.get_errors++;
-        if (b->data)
-            b->data[b->len] = '\0';
-        return rc;
+    return rc;
+}
+
+int sts_spill_get(struct sts_spill *s, uint64_t off, size_t n, struct sts_buf *b)
+{
+    if (sts_buf_reserve(b, n) < 0) {
+        s->st.gets++;
+        s->st.get_errors++;
+        return -ENOMEM;
     }
-    b->len += n;
+    int rc = sts_spill_read(s, off, b->data + b->len, n);
+    if (rc == 0)
+        b->len += n;
     b->data[b->len] = '\0';
-    return 0;
+    return rc;
+}
+
+void sts_spill_drop(struct sts_spill *s, uint64_t off, uint64_t n)
+{
+    /* best effort: a file system without holes keeps the bytes, nothing else changes */
+    if (s->fd >= 0 && n)
+        (void)fallocate(s->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)n);
 }
 
 void sts_spill_close(struct sts_spill *s)

@@ -46,6 +46,11 @@ void sts_spill_open_fd(struct sts_spill *s, int fd);
 int sts_spill_put(struct sts_spill *s, const void *p, size_t n, uint64_t *off);
 /* Append the n bytes at off to b; 0, or -errno (b unchanged, b->oom aside). */
 int sts_spill_get(struct sts_spill *s, uint64_t off, size_t n, struct sts_buf *b);
+/* The n bytes at off into p; 0, or -errno (counted as a failed get). */
+int sts_spill_read(struct sts_spill *s, uint64_t off, void *p, size_t n);
+/* The n bytes at off are no longer needed: give their disk space back where
+ * the file system can (a hole; the offsets of the rest stay). */
+void sts_spill_drop(struct sts_spill *s, uint64_t off, uint64_t n);
 void sts_spill_close(struct sts_spill *s);
 
 #endif

@@ -39,7 +39,7 @@ static void test_ratelimit(void **state)
 static void test_dedup(void **state)
 {
     (void)state;
-    struct sts_dedup *d = sts_dedup_new();
+    struct sts_dedup *d = sts_dedup_new(NULL);
     assert_non_null(d);
     char name[64];
     for (int i = 0; i < 100000; i++) {
