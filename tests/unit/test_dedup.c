@@ -1,7 +1,6 @@
 /* The duplicate set (scanner/dedup.c) against a plain reference: every answer
  * (new, or the first line) the same, through runs written to the spill file
  * and merged, without a spill file, and when the file stops reading. */
-#include <dirent.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+
+#include "dir_entries.h"
 
 #include "scanner/dedup.h"
 #include "util/jsonw.h"
@@ -32,17 +33,6 @@ static uint64_t stat_of(const struct sts_dedup *d, const char *key)
     uint64_t v = strtoull(p + strlen(pat), NULL, 10);
     sts_buf_free(&b);
     return v;
-}
-
-static size_t entries(const char *dir)
-{
-    size_t n = 0;
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    for (struct dirent *e; (e = readdir(d));)
-        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-    closedir(d);
-    return n;
 }
 
 /* n lines drawn from POOL names (about a third repeat an earlier one): each
@@ -89,7 +79,7 @@ static void test_runs(void **state)
     assert_int_equal(stat_of(d, "on_disk") + stat_of(d, "in_memory"), distinct);
     assert_true(stat_of(d, "block_reads") > 0);
     assert_int_equal(stat_of(d, "read_errors"), 0);
-    assert_int_equal(entries(dir), 0); /* anonymous */
+    assert_int_equal(dir_entries(dir), 0); /* anonymous */
     sts_dedup_free(d);
     assert_int_equal(rmdir(dir), 0);
 }

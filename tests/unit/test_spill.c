@@ -1,7 +1,6 @@
 /* The spill file (util/spill.c): strings written once and read back by
  * offset; a file that refuses writes or reads fails the call, never the
  * strings already there. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -14,20 +13,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "dir_entries.h"
+
 #include "util/spill.h"
 
 #define N 500
-
-static size_t entries(const char *dir)
-{
-    size_t n = 0;
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    for (struct dirent *e; (e = readdir(d));)
-        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-    closedir(d);
-    return n;
-}
 
 static void fill(char *s, size_t n, unsigned seed)
 {
@@ -56,7 +46,7 @@ static void test_round_trip(void **state)
     }
     assert_int_equal(s.st.bytes, total);
     assert_int_equal(s.st.puts, N);
-    assert_int_equal(entries(dir), 0); /* anonymous: nothing left behind */
+    assert_int_equal(dir_entries(dir), 0); /* anonymous: nothing left behind */
     struct sts_buf b;
     sts_buf_init(&b);
     for (unsigned k = 0; k < N; k++) {
