@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,18 +33,29 @@ void sts_spill_open(struct sts_spill *s, const char *dir)
     s->fd = fd;
 }
 
+/* All n bytes at off, written or read, across short transfers and signals;
+ * 0, or -errno (a transfer of nothing: ENOSPC writing, EIO reading, where the
+ * file is shorter than written: it was cut under us). */
+static int full(int fd, void *p, size_t n, uint64_t off, bool write)
+{
+    if (fd < 0)
+        return -EBADF;
+    for (size_t done = 0; done < n;) {
+        ssize_t k = write ? pwrite(fd, (char *)p + done, n - done, (off_t)(off + done))
+                          : pread(fd, (char *)p + done, n - done, (off_t)(off + done));
+        if (k > 0)
+            done += (size_t)k;
+        else if (k == 0)
+            return write ? -ENOSPC : -EIO;
+        else if (errno != EINTR)
+            return -errno;
+    }
+    return 0;
+}
+
 int sts_spill_put(struct sts_spill *s, const void *p, size_t n, uint64_t *off)
 {
-    int rc = s->fd < 0 ? -EBADF : 0;
-    for (size_t done = 0; rc == 0 && done < n;) {
-        ssize_t w = pwrite(s->fd, (const char *)p + done, n - done, (off_t)(s->st.bytes + done));
-        if (w > 0)
-            done += (size_t)w;
-        else if (w == 0)
-            rc = -ENOSPC;
-        else if (errno != EINTR)
-            rc = -errno;
-    }
+    int rc = full(s->fd, (void *)p, n, s->st.bytes, true);
     if (rc < 0) {
         /* the bytes written so far lie beyond the file's end as we count it:
          * the next put overwrites them */
@@ -61,16 +73,7 @@ int sts_spill_put(struct sts_spill *s, const void *p, size_t n, uint64_t *off)
 int sts_spill_read(struct sts_spill *s, uint64_t off, void *p, size_t n)
 {
     s->st.gets++;
-    int rc = 0;
-    for (size_t done = 0; rc == 0 && done < n;) {
-        ssize_t r = pread(s->fd, (char *)p + done, n - done, (off_t)(off + done));
-        if (r > 0)
-            done += (size_t)r;
-        else if (r == 0)
-            rc = -EIO; /* shorter than written: the file was cut under us */
-        else if (errno != EINTR)
-            rc = -errno;
-    }
+    int rc = full(s->fd, p, n, off, false);
     if (rc < 0)
         s->st.get_errors++;
     return rc;
