@@ -55,13 +55,13 @@ void sts_smtp_store_json(struct sts_jsonw *w, const struct sts_smtp_store *s)
     sts_jw_key(w, "bytes");
     sts_jw_uint(w, st->bytes);
     sts_jw_key(w, "kept_in_memory");
-    sts_jw_uint(w, s->in_memory);
+    sts_jw_uint(w, st->put_errors);
     sts_jw_key(w, "write_error");
     sts_jw_str(w, s->spill.put_errno ? strerror(s->spill.put_errno) : NULL);
     sts_jw_key(w, "reads");
     sts_jw_uint(w, st->gets);
     sts_jw_key(w, "read_errors");
-    sts_jw_uint(w, s->read_errors);
+    sts_jw_uint(w, st->get_errors);
     sts_jw_end(w);
 }
 
@@ -114,7 +114,6 @@ struct sts_smtp_outcome *sts_smtp_outcome_new(const struct sts_smtp_conn *c,
     if (!spilled) {
         o->json = memcpy(p, members, n);
         o->json[n] = '\0';
-        store->in_memory += spill;
     }
     return o;
 }
@@ -143,7 +142,6 @@ void sts_smtp_outcome_json(struct sts_jsonw *w, const struct sts_smtp_outcome *o
         return;
     }
     /* the scanner could not read its own file back: its failure, named as such */
-    s->read_errors++;
     sts_jw_key(w, "class");
     sts_jw_str(w, sts_smtp_class_name(STS_SMTP_C_ERROR));
     sts_jw_key(w, "error");

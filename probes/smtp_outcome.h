@@ -49,8 +49,8 @@ void sts_smtp_brief_view(const struct sts_smtp_brief *b, struct sts_smtp_addr_vi
 struct sts_smtp_store {
     struct sts_spill spill;
     struct sts_buf tmp;               /* rendering and reading back */
-    uint64_t in_memory;               /* outcomes the spill file refused: JSON kept in memory */
-    uint64_t read_errors;             /* records that could not read a session back */
+    /* the file's put_errors are the outcomes it refused (their JSON kept in
+     * memory), its get_errors the records that could not read one back */
 };
 void sts_smtp_store_open(struct sts_smtp_store *s, const char *dir);
 void sts_smtp_store_close(struct sts_smtp_store *s);

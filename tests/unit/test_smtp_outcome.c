@@ -93,8 +93,8 @@ static void test_spilled(void **state)
         free(got);
     }
     assert_int_equal(st.spill.st.gets, 3);
-    assert_int_equal(st.in_memory, 0);
-    assert_int_equal(st.read_errors, 0);
+    assert_int_equal(st.spill.st.put_errors, 0);
+    assert_int_equal(st.spill.st.get_errors, 0);
     /* the brief's strings are the outcome's own: the session is gone */
     assert_int_equal(o->b.cls, STS_SMTP_C_OFFERED);
     assert_string_equal(o->b.detail, "a detail");
@@ -117,7 +117,7 @@ static void test_spilled(void **state)
     assert_string_equal(got, want);
     assert_int_equal(st.spill.st.puts, 2);
     assert_int_equal(st.spill.st.gets, 3);
-    assert_int_equal(st.in_memory, 0); /* kept by choice, not refused */
+    assert_int_equal(st.spill.st.put_errors, 0); /* kept by choice, not refused */
     free(got);
     sts_smtp_outcome_unref(o3);
     sts_smtp_outcome_unref(o);
@@ -138,7 +138,7 @@ static void test_kept_in_memory(void **state)
     struct sts_smtp_outcome *o;
     char *want = through(&st, &o);
     assert_non_null(o->json);
-    assert_int_equal(st.in_memory, 1);
+    assert_int_equal(st.spill.st.put_errors, 1);
     char *got = object(NULL, o);
     assert_string_equal(got, want);
     assert_int_equal(st.spill.st.gets, 0);
@@ -164,7 +164,7 @@ static void test_read_error(void **state)
     char *want = through(&st, &o);
     char *got = object(NULL, o);
     assert_string_equal(got, "{\"ip\":\"192.0.2.7\",\"class\":\"error\",\"error\":\"local_io\"}");
-    assert_int_equal(st.read_errors, 1);
+    assert_int_equal(st.spill.st.get_errors, 1);
     assert_int_equal(sts_err_class(STS_E_LOCAL_IO), STS_ERRC_LOCAL);
     free(got);
     free(want);
