@@ -47,7 +47,7 @@ struct run {
 struct sts_dedup {
     uint64_t *keys;     /* 0 = empty slot */
     uint32_t *lines;    /* line numbers above 2^32 are stored saturated */
-    size_t cap, count, mem_slots;
+    size_t cap, count;
     struct sts_spill spill;
     bool in_memory;     /* the spill file failed: the table grows as before */
     char why[200];      /* and why */
@@ -291,7 +291,7 @@ struct sts_dedup *sts_dedup_new_sized(const char *dir, size_t mem_slots)
     struct sts_dedup *d = calloc(1, sizeof *d);
     if (!d)
         return NULL;
-    d->cap = d->mem_slots = mem_slots;
+    d->cap = mem_slots;
     d->keys = calloc(d->cap, sizeof *d->keys);
     d->lines = calloc(d->cap, sizeof *d->lines);
     if (!d->keys || !d->lines) {
@@ -331,7 +331,8 @@ int64_t sts_dedup_check(struct sts_dedup *d, const char *domain, uint64_t line)
     d->lines[i] = line > UINT32_MAX ? UINT32_MAX : (uint32_t)line;
     if (++d->count * 2 <= d->cap)
         return 0;
-    if (!d->in_memory && d->cap == d->mem_slots) {
+    /* the table has its first size until the file fails: only then does it grow */
+    if (!d->in_memory) {
         if (write_run(d) == 0)
             return 0;
         d->in_memory = true; /* kept exact, in memory from now on */

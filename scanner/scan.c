@@ -354,8 +354,9 @@ static int select_probes(struct sts_ctx *ctx, struct sts_opts *o, char *err, siz
 }
 
 /* The scanner's own descriptors: standard streams, the input, the output
- * files, run.json's temp file, libuv's (epoll, signal pipe, async, thread
- * pool) and c-ares' sockets (one UDP and one TCP per channel). */
+ * files, run.json's temp file, the duplicate set's spill file, libuv's
+ * (epoll, signal pipe, async, thread pool) and c-ares' sockets (one UDP and
+ * one TCP per channel). */
 static unsigned core_fds(const struct sts_opts *o)
 {
     return 32 + 2u * (unsigned)o->dns_sockets;
