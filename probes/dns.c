@@ -239,17 +239,19 @@ static void on_mx(struct sts_dnsq *q, const struct sts_dnsmsg *m, const char *fi
 
 /* ---- stage ---------------------------------------------------------------- */
 
-/* the MX and TLSA lookups go through the scan's resolver: nothing of its own */
+/* the MX and TLSA lookups go through the scan's resolver; the MX cache's
+ * disk tier is one spill file */
 static unsigned dns_fds(const struct sts_opts *o)
 {
-    return 0;
+    return 1;
 }
 
 static int dns_init(struct sts_ctx *ctx, void **state, char *err, size_t errlen)
 {
     struct sts_dns_state *st = calloc(1, sizeof *st);
     if (st)
-        st->cache = sts_mxcache_new(ctx, (size_t)ctx->opts->mx_cache_max);
+        st->cache = sts_mxcache_new(ctx, (size_t)ctx->opts->mx_cache_max,
+                                    sts_opts_spill_dir(ctx->opts));
     if (!st || !st->cache) {
         free(st);
         snprintf(err, errlen, "out of memory for the MX cache");

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../util/hash.h"
+#include "../util/spill.h"
 #include "dnsq.h"
 
 /* A finished lookup, packed: the cache keeps one per MX host for the whole
@@ -34,6 +35,7 @@ struct entry {
 struct sts_mxcache {
     struct sts_ctx *ctx;
     struct sts_cache cache;
+    struct sts_spill spill;       /* the cache's disk tier */
 };
 
 static void drop(struct sts_cache_entry *ce, void *arg)
@@ -87,14 +89,71 @@ static const char *unpack(struct sts_addr_lookup *l, const struct packed *p, con
     return from;
 }
 
-struct sts_mxcache *sts_mxcache_new(struct sts_ctx *ctx, size_t max_entries)
+/* ---- the disk tier: an entry is its packed lookups --------------------------- */
+
+static int save(const struct sts_cache_entry *ce, struct sts_buf *b, void *arg)
+{
+    const struct entry *e = STS_QUEUE_DATA(ce, struct entry, ce);
+    if (e->run) /* not packed (no memory for it): forgotten when it leaves */
+        return -1;
+    const char *end = e->addrs;
+    for (unsigned i = 0; i < e->a.naddrs + e->aaaa.naddrs; i++)
+        end += strlen(end) + 1;
+    sts_buf_add(b, &e->a, sizeof e->a);
+    sts_buf_add(b, &e->aaaa, sizeof e->aaaa);
+    sts_buf_add(b, e->addrs, (size_t)(end - e->addrs));
+    return 0;
+}
+
+/* The addresses' bytes hold exactly naddrs NUL-ended strings. */
+static bool whole(const char *p, size_t n, unsigned naddrs)
+{
+    unsigned k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += p[i] == '\0';
+    return k == naddrs && (!n || p[n - 1] == '\0');
+}
+
+static struct sts_cache_entry *load(const char *key, const char *p, size_t n, void *arg)
+{
+    struct sts_mxcache *c = arg;
+    struct packed a, aaaa;
+    if (n < sizeof a + sizeof aaaa)
+        return NULL;
+    memcpy(&a, p, sizeof a);
+    memcpy(&aaaa, p + sizeof a, sizeof aaaa);
+    p += sizeof a + sizeof aaaa;
+    n -= sizeof a + sizeof aaaa;
+    if (a.naddrs > STS_MAX_ADDRS || aaaa.naddrs > STS_MAX_ADDRS ||
+        !whole(p, n, a.naddrs + aaaa.naddrs))
+        return NULL;
+    size_t kl = strlen(key);
+    struct entry *e = calloc(1, sizeof *e + kl + 1);
+    if (!e || !(e->addrs = malloc(n ? n : 1))) {
+        free(e);
+        return NULL;
+    }
+    memcpy(e->addrs, p, n);
+    memcpy(e->host, key, kl + 1);
+    e->ce.key = e->host;
+    e->c = c;
+    e->a = a;
+    e->aaaa = aaaa;
+    return &e->ce;
+}
+
+static const struct sts_cache_cold_ops cold_ops = {save, load};
+
+struct sts_mxcache *sts_mxcache_new(struct sts_ctx *ctx, size_t max_entries, const char *dir)
 {
     struct sts_mxcache *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
     c->ctx = ctx;
-    if (sts_cache_init(&c->cache, max_entries, drop, c) < 0) {
-        free(c);
+    sts_spill_open(&c->spill, dir);
+    if (sts_cache_init(&c->cache, max_entries, drop, c) < 0 ||
+        sts_cache_set_cold(&c->cache, &c->spill, &cold_ops) < 0) {
+        sts_mxcache_free(c);
         return NULL;
     }
     return c;
@@ -156,6 +215,7 @@ void sts_mxcache_free(struct sts_mxcache *c)
     if (!c)
         return;
     sts_cache_free(&c->cache);
+    sts_spill_close(&c->spill);
     free(c);
 }
 
@@ -171,5 +231,11 @@ void sts_mxcache_stats_json(const struct sts_mxcache *c, struct sts_jsonw *w)
     sts_jw_uint(w, s->hits);
     sts_jw_key(w, "evicted");
     sts_jw_uint(w, s->evicted);
+    sts_jw_key(w, "to_disk");
+    sts_jw_uint(w, s->to_disk);
+    sts_jw_key(w, "from_disk");
+    sts_jw_uint(w, s->from_disk);
+    sts_jw_key(w, "disk_errors");
+    sts_jw_uint(w, s->disk_errors);
     sts_jw_end(w);
 }

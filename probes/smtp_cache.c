@@ -43,6 +43,31 @@ static void drop(struct sts_cache_entry *ce, void *arg)
     free(e);
 }
 
+/* ---- the disk tier: an entry is its outcome ---------------------------------- */
+
+static int save(const struct sts_cache_entry *ce, struct sts_buf *b, void *arg)
+{
+    const struct entry *e = STS_QUEUE_DATA(ce, struct entry, ce);
+    return e->out ? sts_smtp_outcome_save(e->out, b) : -1;
+}
+
+static struct sts_cache_entry *load(const char *key, const char *p, size_t n, void *arg)
+{
+    struct sts_smtp_cache *c = arg;
+    size_t kl = strlen(key);
+    struct entry *e = calloc(1, sizeof *e + kl + 1);
+    if (!e || !(e->out = sts_smtp_outcome_load(c->o.store, p, n))) {
+        free(e);
+        return NULL;
+    }
+    e->c = c;
+    memcpy(e->key, key, kl + 1);
+    e->ce.key = e->key;
+    return &e->ce;
+}
+
+static const struct sts_cache_cold_ops cold_ops = {save, load};
+
 static void deliver(struct sts_cache_waiter *cw, struct sts_cache_entry *ce, enum sts_cache_how how)
 {
     struct sts_smtp_wait *w = STS_QUEUE_DATA(cw, struct sts_smtp_wait, w);
@@ -164,7 +189,8 @@ struct sts_smtp_cache *sts_smtp_cache_new(struct sts_ctx *ctx, const struct sts_
     struct sts_connlimit_opts lo = {.max_conns = o->max_conns, .per_ip = o->per_ip,
                                     .rate = o->rate};
     c->lim = sts_connlimit_new(ctx->loop, &lo);
-    if (!c->retry || !c->lim || sts_cache_init(&c->cache, o->max_entries, drop, c) < 0) {
+    if (!c->retry || !c->lim || sts_cache_init(&c->cache, o->max_entries, drop, c) < 0 ||
+        sts_cache_set_cold(&c->cache, &o->store->spill, &cold_ops) < 0) {
         snprintf(err, errlen, "out of memory for the SMTP cache");
         sts_smtp_cache_free(c);
         return NULL;
@@ -245,5 +271,7 @@ void sts_smtp_cache_stats(const struct sts_smtp_cache *c, struct sts_smtp_cache_
         .requests = c->requests, .sessions = c->sessions, .waits = c->waits,
         .joined = c->cache.st.joined,
         .cached = c->cache.st.hits, .blocklisted = c->blocklisted, .evicted = c->cache.st.evicted,
+        .to_disk = c->cache.st.to_disk, .from_disk = c->cache.st.from_disk,
+        .disk_errors = c->cache.st.disk_errors,
         .peak_conns = ls.peak_conns, .peak_per_ip = ls.peak_per_ip};
 }

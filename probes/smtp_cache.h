@@ -9,8 +9,10 @@
  * connection limiter (net/connlimit.c: --smtp-max-conns, --smtp-per-ip,
  * --smtp-rate) allows.
  *
- * Bounded: beyond max_entries the least recently used finished entries leave the table
- * (records that still hold them keep them alive by reference). Every result
+ * Bounded: beyond max_entries the least recently used finished entries leave
+ * memory for the cache's disk tier (util/cache.h), from which a later request
+ * reads the outcome back instead of probing again; records that still hold
+ * an outcome keep it alive by reference. Every result
  * is handed to on_final as soon as it is final (the SMTP stage writes it as a
  * row of mx_hosts.csv); then the full result is freed and the entry keeps
  * its outcome (smtp_outcome.h: a brief, and the JSON in the spill file).
@@ -65,6 +67,7 @@ void sts_smtp_cache_free(struct sts_smtp_cache *c);
 
 struct sts_smtp_cache_stats {
     uint64_t requests, sessions, joined, cached, blocklisted, evicted;
+    uint64_t to_disk, from_disk, disk_errors; /* the disk tier (util/cache.h) */
     uint64_t waits; /* sessions that had to wait for a descriptor (local back-pressure) */
     uint64_t peak_conns, peak_per_ip;
 };

@@ -227,8 +227,9 @@ const struct sts_table_def sts_smtp_tables[] = {
      sizeof mx_cols / sizeof mx_cols[0]},
     {"mx_hosts.csv",
      "one row per unique (MX host, IP) session of the run, written as soon as the "
-     "session ends (with --smtp-cache eviction an address may be probed, and "
-     "listed, again; a session stopped by a second Ctrl-C is not listed). The "
+     "session ends (an address is probed once a run; only if the SMTP cache's spill "
+     "file fails may one be probed, and listed, again; a session stopped by a second "
+     "Ctrl-C is not listed). The "
      "domains that used a session are its rows in mx.csv",
      host_cols, sizeof host_cols / sizeof host_cols[0]},
     {NULL, NULL, NULL, 0},

@@ -118,6 +118,56 @@ struct sts_smtp_outcome *sts_smtp_outcome_new(const struct sts_smtp_conn *c,
     return o;
 }
 
+/* Saved bytes: the brief as it is in memory (its two string pointers are
+ * rewritten on load), the JSON's place in the spill file, then the strings.
+ * The spill file lives and dies with this process, so the layout is this
+ * build's and no other. */
+struct saved {
+    struct sts_smtp_brief b;
+    uint64_t off;
+    uint32_t len;
+    uint16_t detail_len, cipher_len; /* with their NULs, 0 when absent */
+};
+
+int sts_smtp_outcome_save(const struct sts_smtp_outcome *o, struct sts_buf *b)
+{
+    size_t dl = o->b.detail ? strlen(o->b.detail) + 1 : 0;
+    size_t cl = o->b.tls_cipher ? strlen(o->b.tls_cipher) + 1 : 0;
+    if (o->json || dl > UINT16_MAX || cl > UINT16_MAX)
+        return -1;
+    struct saved s = {.b = o->b, .off = o->off, .len = o->len, .detail_len = (uint16_t)dl,
+                      .cipher_len = (uint16_t)cl};
+    s.b.detail = s.b.tls_cipher = NULL;
+    sts_buf_add(b, &s, sizeof s);
+    if (dl)
+        sts_buf_add(b, o->b.detail, dl);
+    if (cl)
+        sts_buf_add(b, o->b.tls_cipher, cl);
+    return b->oom ? -1 : 0;
+}
+
+struct sts_smtp_outcome *sts_smtp_outcome_load(struct sts_smtp_store *store, const char *p,
+                                               size_t n)
+{
+    struct saved s;
+    if (n < sizeof s)
+        return NULL;
+    memcpy(&s, p, sizeof s);
+    const char *d = p + sizeof s, *cipher = d + s.detail_len;
+    if (n != sizeof s + s.detail_len + s.cipher_len || (s.detail_len && d[s.detail_len - 1]) ||
+        (s.cipher_len && cipher[s.cipher_len - 1]))
+        return NULL;
+    struct sts_smtp_outcome *o = malloc(sizeof *o + s.detail_len + s.cipher_len);
+    if (!o)
+        return NULL;
+    *o = (struct sts_smtp_outcome){.refs = 1, .store = store, .b = s.b, .off = s.off,
+                                   .len = s.len};
+    memcpy(o->text, d, s.detail_len + s.cipher_len);
+    o->b.detail = s.detail_len ? o->text : NULL;
+    o->b.tls_cipher = s.cipher_len ? o->text + s.detail_len : NULL;
+    return o;
+}
+
 void sts_smtp_outcome_ref(struct sts_smtp_outcome *o)
 {
     o->refs++;

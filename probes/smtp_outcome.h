@@ -73,6 +73,14 @@ struct sts_smtp_outcome {
  * lives only as long as one record: writing it out would only cost). */
 struct sts_smtp_outcome *sts_smtp_outcome_new(const struct sts_smtp_conn *c,
                                               struct sts_smtp_store *store, bool spill);
+/* The outcome as bytes for the SMTP cache's disk tier (util/cache.h),
+ * appended to b; -1 when its JSON is not in the spill file (kept in memory:
+ * the file refused it, so the outcome is forgotten when it leaves). */
+int sts_smtp_outcome_save(const struct sts_smtp_outcome *o, struct sts_buf *b);
+/* An outcome from n saved bytes (refs 1); NULL when they are not one (a
+ * damaged read) or out of memory: the caller probes again. */
+struct sts_smtp_outcome *sts_smtp_outcome_load(struct sts_smtp_store *store, const char *p,
+                                               size_t n);
 void sts_smtp_outcome_ref(struct sts_smtp_outcome *o);
 void sts_smtp_outcome_unref(struct sts_smtp_outcome *o);
 /* Its members in the current JSON object (as sts_smtp_conn_json wrote them);

@@ -1,10 +1,10 @@
 /*
  * Set of domains already seen in the input, so a repeated domain is scanned
  * once (its later lines get an input_duplicate record naming the first line).
- * Keyed by a 64-bit hash with the first line number: the newest domains in a
- * table in memory (3 MB), the rest in sorted runs in an anonymous spill file
- * beside the output, each with a Bloom filter and a sparse index in memory,
- * about 1.4 bytes a domain (dedup.c says why and how). A 64-bit hash
+ * Keyed by a 64-bit hash with the first line number, in a disk map (util/
+ * diskmap.h): the newest domains in a table in memory (4 MB), the rest in
+ * sorted runs in an anonymous spill file beside the output, with about 1.4
+ * bytes a domain in memory (dedup.c says why). A 64-bit hash
  * collision (p ~ 3e-8 at 1M domains) would mark one domain a false duplicate.
  */
 #ifndef STSSCAN_DEDUP_H
@@ -27,7 +27,6 @@ int64_t sts_dedup_check(struct sts_dedup *d, const char *domain, uint64_t line);
 void sts_dedup_stats_json(const struct sts_dedup *d, struct sts_jsonw *w);
 /* The spill file's descriptor, -1 when none (tests: a file that stops reading). */
 int sts_dedup_spill_fd(const struct sts_dedup *d);
-void sts_dedup_stats_json(const struct sts_dedup *d, struct sts_jsonw *w);
 void sts_dedup_free(struct sts_dedup *d);
 
 #endif

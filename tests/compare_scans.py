@@ -17,7 +17,9 @@ What is compared
                   A CSV must exist in both directories or in neither; headers must match.
   run.json        `counts` and `input_sha256` (equal; counts of how the scan ran -- its
                   caches, sessions, peaks and reused chain verifications -- are not compared), and `options` except out_dir, shard,
-                  progress and input (the list's path; its content is input_sha256).
+                  progress, input (the list's path; its content is input_sha256) and the
+                  other options that change how a scan runs, not what it measures (workers,
+                  the cache sizes).
                   (Not `dns`: shards resolve a shared MX host once each, so query counts
                   legitimately differ.)
 
@@ -54,13 +56,13 @@ MILLIS = re.compile(r"\b\d+ milliseconds\b")
 CSV_KEYS = {"domains.csv": ("line",), "mx.csv": ("line", "mx_host", "ip"),
             "mx_hosts.csv": ("host", "ip", "port")}
 RUN_OPTION_IGNORED = {"out_dir", "shard", "progress", "input", "resume", "force",
-                      "workers"}  # OPT_RUNTIME + shard, input path
+                      "workers", "mx_cache_max", "smtp_cache_max"}  # OPT_RUNTIME + shard, input path
 # run.json counts that describe how a scan ran (its caches, sessions, peaks), not what it
 # found: shards, or two runs, differ there legitimately (a shared MX host is resolved and
 # probed once per shard)
 RUN_COUNTS_IGNORED = {"mx_cache", "sessions", "joined", "cached", "evicted", "peak_conns",
                       "peak_per_ip", "descriptor_waits", "policy_tls_verify", "smtp_tls_verify",
-                      "smtp_spill", "duplicate_set"}
+                      "smtp_spill", "duplicate_set", "to_disk", "from_disk", "disk_errors"}
 
 
 class Ignore:
