@@ -38,8 +38,7 @@ struct run {
 };
 
 struct sts_diskmap {
-    uint64_t *keys;     /* 0 = empty slot */
-    uint64_t *vals;
+    struct ent *tab;    /* h == 0: an empty slot */
     size_t cap, count;
     struct sts_spill *spill;
     bool in_memory;     /* no file, or it failed: the table grows instead */
@@ -141,10 +140,31 @@ static int run_find(struct sts_diskmap *d, const struct run *r, uint64_t h, uint
 
 /* ---- writing and merging runs ---------------------------------------------- */
 
-static int by_hash(const void *a, const void *b)
+/* Heapsort by hash, in place: glibc's qsort sorts by merging into a second
+ * buffer as large as the run, which was the map's largest allocation. */
+static void sift(struct ent *e, size_t i, size_t n)
 {
-    uint64_t x = ((const struct ent *)a)->h, y = ((const struct ent *)b)->h;
-    return x < y ? -1 : x > y;
+    struct ent x = e[i];
+    for (size_t c; (c = 2 * i + 1) < n; i = c) {
+        if (c + 1 < n && e[c + 1].h > e[c].h)
+            c++;
+        if (e[c].h <= x.h)
+            break;
+        e[i] = e[c];
+    }
+    e[i] = x;
+}
+
+static void sort_by_hash(struct ent *e, size_t n)
+{
+    for (size_t i = n / 2; i-- > 0;)
+        sift(e, i, n);
+    while (n-- > 1) {
+        struct ent t = e[0];
+        e[0] = e[n];
+        e[n] = t;
+        sift(e, 0, n);
+    }
 }
 
 static int push_run(struct sts_diskmap *d, const struct run *r)
@@ -232,9 +252,9 @@ static int write_run(struct sts_diskmap *d)
     }
     size_t n = 0;
     for (size_t i = 0; i < d->cap; i++)
-        if (d->keys[i])
-            e[n++] = (struct ent){d->keys[i], d->vals[i]};
-    qsort(e, n, sizeof *e, by_hash); /* keys in the table are distinct */
+        if (d->tab[i].h)
+            e[n++] = d->tab[i];
+    sort_by_hash(e, n); /* keys in the table are distinct */
     for (size_t i = 0; i < n; i++)
         run_add(&r, e[i].h);
     int rc = sts_spill_put(d->spill, e, n * sizeof *e, &r.off);
@@ -246,8 +266,7 @@ static int write_run(struct sts_diskmap *d)
         return -1;
     }
     d->runs_written++;
-    memset(d->keys, 0, d->cap * sizeof *d->keys);
-    memset(d->vals, 0, d->cap * sizeof *d->vals);
+    memset(d->tab, 0, d->cap * sizeof *d->tab);
     d->count = 0;
     /* geometrically falling sizes keep the number of runs logarithmic */
     while (d->nruns >= 2 && d->runs[d->nruns - 1].n * 2 >= d->runs[d->nruns - 2].n)
@@ -261,26 +280,19 @@ static int write_run(struct sts_diskmap *d)
 static int grow(struct sts_diskmap *d)
 {
     size_t ncap = d->cap * 2;
-    uint64_t *k = calloc(ncap, sizeof *k);
-    uint64_t *v = calloc(ncap, sizeof *v);
-    if (!k || !v) {
-        free(k);
-        free(v);
+    struct ent *t = calloc(ncap, sizeof *t);
+    if (!t)
         return -1;
-    }
     for (size_t i = 0; i < d->cap; i++) {
-        if (!d->keys[i])
+        if (!d->tab[i].h)
             continue;
-        size_t j = d->keys[i] & (ncap - 1);
-        while (k[j])
+        size_t j = d->tab[i].h & (ncap - 1);
+        while (t[j].h)
             j = (j + 1) & (ncap - 1);
-        k[j] = d->keys[i];
-        v[j] = d->vals[i];
+        t[j] = d->tab[i];
     }
-    free(d->keys);
-    free(d->vals);
-    d->keys = k;
-    d->vals = v;
+    free(d->tab);
+    d->tab = t;
     d->cap = ncap;
     return 0;
 }
@@ -289,7 +301,7 @@ static int grow(struct sts_diskmap *d)
 static size_t slot(const struct sts_diskmap *d, uint64_t h)
 {
     size_t i = h & (d->cap - 1);
-    while (d->keys[i] && d->keys[i] != h)
+    while (d->tab[i].h && d->tab[i].h != h)
         i = (i + 1) & (d->cap - 1);
     return i;
 }
@@ -300,9 +312,8 @@ struct sts_diskmap *sts_diskmap_new(struct sts_spill *spill, size_t mem_slots)
     if (!d)
         return NULL;
     d->cap = mem_slots >= 4 ? mem_slots : 4;
-    d->keys = calloc(d->cap, sizeof *d->keys);
-    d->vals = calloc(d->cap, sizeof *d->vals);
-    if (!d->keys || !d->vals) {
+    d->tab = calloc(d->cap, sizeof *d->tab);
+    if (!d->tab) {
         sts_diskmap_free(d);
         return NULL;
     }
@@ -318,8 +329,8 @@ int sts_diskmap_get(struct sts_diskmap *d, uint64_t key, uint64_t *v)
 {
     uint64_t h = mix(key);
     size_t i = slot(d, h);
-    if (d->keys[i]) {
-        *v = d->vals[i];
+    if (d->tab[i].h) {
+        *v = d->tab[i].v;
         return 1;
     }
     for (size_t r = d->nruns; r-- > 0;) /* newest first: the smallest runs */
@@ -332,12 +343,11 @@ int sts_diskmap_put(struct sts_diskmap *d, uint64_t key, uint64_t v)
 {
     uint64_t h = mix(key);
     size_t i = slot(d, h);
-    if (d->keys[i]) {
-        d->vals[i] = v;
+    if (d->tab[i].h) {
+        d->tab[i].v = v;
         return 0;
     }
-    d->keys[i] = h;
-    d->vals[i] = v;
+    d->tab[i] = (struct ent){h, v};
     if (++d->count * 2 <= d->cap)
         return 0;
     /* the table keeps its first size until the file fails: only then does it grow */
@@ -371,7 +381,6 @@ void sts_diskmap_free(struct sts_diskmap *d)
     for (size_t r = 0; r < d->nruns; r++)
         run_free(&d->runs[r]);
     free(d->runs);
-    free(d->keys);
-    free(d->vals);
+    free(d->tab);
     free(d);
 }
