@@ -3,8 +3,10 @@
  * offset, so memory that would grow with the input's distinct servers stays
  * on disk. The SMTP cache keeps each finished session's JSON here (probes/
  * smtp_outcome.c): every record that uses the session reads it back, and the
- * scanner's memory holds only the offset. The duplicate set keeps its sorted
- * runs in one of its own (scanner/dedup.c).
+ * scanner's memory holds only the offset. The same file holds the SMTP
+ * cache's entries that left memory, and the MX cache has one for its own
+ * (util/cache.h, the disk tier); the duplicate set keeps its sorted runs in
+ * one of its own (scanner/dedup.c, util/diskmap.h).
  *
  * The file is anonymous (O_TMPFILE, or created and unlinked at once where the
  * file system lacks it): nothing is left behind, even by a killed scan, and it
