@@ -229,13 +229,6 @@ void sts_mxcache_stats_json(const struct sts_mxcache *c, struct sts_jsonw *w)
     sts_jw_uint(w, s->joined);
     sts_jw_key(w, "cached");
     sts_jw_uint(w, s->hits);
-    sts_jw_key(w, "evicted");
-    sts_jw_uint(w, s->evicted);
-    sts_jw_key(w, "to_disk");
-    sts_jw_uint(w, s->to_disk);
-    sts_jw_key(w, "from_disk");
-    sts_jw_uint(w, s->from_disk);
-    sts_jw_key(w, "disk_errors");
-    sts_jw_uint(w, s->disk_errors);
+    sts_cache_disk_json(w, s);
     sts_jw_end(w);
 }

@@ -270,8 +270,6 @@ void sts_smtp_cache_stats(const struct sts_smtp_cache *c, struct sts_smtp_cache_
     *s = (struct sts_smtp_cache_stats){
         .requests = c->requests, .sessions = c->sessions, .waits = c->waits,
         .joined = c->cache.st.joined,
-        .cached = c->cache.st.hits, .blocklisted = c->blocklisted, .evicted = c->cache.st.evicted,
-        .to_disk = c->cache.st.to_disk, .from_disk = c->cache.st.from_disk,
-        .disk_errors = c->cache.st.disk_errors,
+        .cached = c->cache.st.hits, .blocklisted = c->blocklisted, .cache = c->cache.st,
         .peak_conns = ls.peak_conns, .peak_per_ip = ls.peak_per_ip};
 }

@@ -66,8 +66,8 @@ void sts_smtp_cache_abort(struct sts_smtp_cache *c);
 void sts_smtp_cache_free(struct sts_smtp_cache *c);
 
 struct sts_smtp_cache_stats {
-    uint64_t requests, sessions, joined, cached, blocklisted, evicted;
-    uint64_t to_disk, from_disk, disk_errors; /* the disk tier (util/cache.h) */
+    uint64_t requests, sessions, joined, cached, blocklisted;
+    struct sts_cache_stats cache; /* the cache's own: evicted, and its disk tier */
     uint64_t waits; /* sessions that had to wait for a descriptor (local back-pressure) */
     uint64_t peak_conns, peak_per_ip;
 };

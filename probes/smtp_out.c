@@ -366,14 +366,7 @@ void sts_smtp_stats_json(void *state, struct sts_jsonw *w)
     sts_jw_uint(w, cs.cached);
     sts_jw_key(w, "blocklisted");
     sts_jw_uint(w, cs.blocklisted);
-    sts_jw_key(w, "evicted");
-    sts_jw_uint(w, cs.evicted);
-    sts_jw_key(w, "to_disk");
-    sts_jw_uint(w, cs.to_disk);
-    sts_jw_key(w, "from_disk");
-    sts_jw_uint(w, cs.from_disk);
-    sts_jw_key(w, "disk_errors");
-    sts_jw_uint(w, cs.disk_errors);
+    sts_cache_disk_json(w, &cs.cache);
     sts_jw_key(w, "descriptor_waits");
     sts_jw_uint(w, cs.waits);
     sts_jw_key(w, "peak_conns");

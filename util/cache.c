@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "diskmap.h"
+#include "jsonw.h"
 #include "spill.h"
 
 /* The disk tier's value for a key: where its bytes are in the spill file.
@@ -200,4 +201,16 @@ void sts_cache_free(struct sts_cache *c)
         return;
     sts_htab_each(&c->tab, at_end, c);
     sts_htab_free(&c->tab);
+}
+
+void sts_cache_disk_json(struct sts_jsonw *w, const struct sts_cache_stats *s)
+{
+    sts_jw_key(w, "evicted");
+    sts_jw_uint(w, s->evicted);
+    sts_jw_key(w, "to_disk");
+    sts_jw_uint(w, s->to_disk);
+    sts_jw_key(w, "from_disk");
+    sts_jw_uint(w, s->from_disk);
+    sts_jw_key(w, "disk_errors");
+    sts_jw_uint(w, s->disk_errors);
 }

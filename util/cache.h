@@ -71,6 +71,7 @@ struct sts_cache_cold_ops {
 };
 
 struct sts_diskmap;
+struct sts_jsonw;
 struct sts_spill;
 
 struct sts_cache {
@@ -106,6 +107,9 @@ void sts_cache_start(struct sts_cache *c, struct sts_cache_entry *e, const char 
 /* The entry's value is final: wake its waiters in arrival order, then keep it
  * (evicting the least recently used beyond max) or drop it. */
 void sts_cache_done(struct sts_cache *c, struct sts_cache_entry *e);
+/* run.json members of what left memory: evicted, to_disk, from_disk,
+ * disk_errors (the MX and the SMTP cache write the same four). */
+void sts_cache_disk_json(struct sts_jsonw *w, const struct sts_cache_stats *s);
 /* End of run: drop every entry. Call it only when no entry is running (the
  * scan ends after its last job, and every job waits for its entries). */
 void sts_cache_free(struct sts_cache *c);
